@@ -1,0 +1,1 @@
+"""The `paperboy` command line: one module per command group."""

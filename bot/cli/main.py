@@ -1,0 +1,28 @@
+"""The `paperboy` entry point: registers each command group's module."""
+
+from __future__ import annotations
+
+import typer
+
+from bot import __version__
+from bot.cli.digest import digest
+from bot.cli.leaderboard import leaderboard
+from bot.cli.paper import paper
+
+app = typer.Typer(
+    name="paperboy", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Paperboy: the week's ML papers in your team's Slack and Discord channels.",
+)
+app.command()(paper)
+app.command()(digest)
+app.command()(leaderboard)
+
+
+@app.command()
+def version() -> None:
+    """Print Paperboy's version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,34 @@
+"""Chat commands. `dispatch()` is the one entry point every adapter calls with the raw text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.commands import builtin as _builtin  # noqa: F401  (registers the sub-commands)
+from bot.commands.base import CommandContext, CommandRegistry, CommandSpec, Reply, registry
+from bot.commands.paper import lookup
+from bot.errors import PaperboyError
+
+if TYPE_CHECKING:
+    from bot.app import Paperboy
+
+__all__ = ["CommandContext", "CommandRegistry", "CommandSpec", "Reply", "dispatch", "registry"]
+
+
+async def dispatch(app: Paperboy, ctx: CommandContext, text: str) -> Reply:
+    """Run `/paper <text>`: a sub-command when the first word names one, else a paper look-up.
+
+    Every error a user can cause comes back as an ephemeral Reply; nothing raises to the adapter
+    except bugs and infrastructure failures, which the adapter logs and apologises for.
+    """
+    text = text.strip()
+    word, _, rest = text.partition(" ")
+    try:
+        if not text:
+            return await registry.run(registry.get("help"), app, ctx, "")  # type: ignore[arg-type]
+        spec = registry.get(word.lower())
+        if spec is not None:
+            return await registry.run(spec, app, ctx, rest)
+        return await lookup(app, ctx, text)
+    except PaperboyError as exc:
+        return Reply.error(str(exc))

@@ -1,0 +1,119 @@
+"""One typed Settings, read once at the edge from the environment and `.env`.
+
+The environment variable names are a contract with operators, docker-compose and the docs, so each
+field names its variable explicitly. Core code never reads `os.environ`; it receives values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain import Language
+from bot.errors import ConfigError
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every setting Paperboy reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Storage
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    data_dir: Path | None = Field(None, validation_alias=_env("PAPERBOY_DATA_DIR"))
+
+    # LLM (any OpenAI-compatible endpoint)
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
+    llm_model: str = Field("gpt-4o-mini", validation_alias=_env("PAPERBOY_LLM_MODEL"))
+    llm_timeout: float = Field(20.0, gt=0, validation_alias=_env("PAPERBOY_LLM_TIMEOUT"))
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("PAPERBOY_LLM_MAX_RETRIES"))
+    llm_monthly_token_budget: int | None = Field(
+        None, ge=0, validation_alias=_env("PAPERBOY_LLM_MONTHLY_TOKEN_BUDGET")
+    )
+    language: Language = Field("en", validation_alias=_env("PAPERBOY_LANGUAGE"))
+
+    # Paper sources
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query", validation_alias=_env("PAPERBOY_ARXIV_API_URL")
+    )
+    arxiv_min_interval: float = Field(
+        3.0, ge=0, validation_alias=_env("PAPERBOY_ARXIV_MIN_INTERVAL")
+    )
+    hf_api_url: str = Field("https://huggingface.co/api", validation_alias=_env("PAPERBOY_HF_API_URL"))
+    http_timeout: float = Field(30.0, gt=0, validation_alias=_env("PAPERBOY_HTTP_TIMEOUT"))
+    http_retries: int = Field(4, ge=0, le=10, validation_alias=_env("PAPERBOY_HTTP_RETRIES"))
+
+    # Digests and commands
+    digest_size: int = Field(10, ge=1, le=30, validation_alias=_env("PAPERBOY_DIGEST_SIZE"))
+    user_rate_limit: int = Field(
+        20, ge=0, validation_alias=_env("PAPERBOY_USER_RATE_LIMIT"),
+        description="LLM-backed requests a user may make per hour (0 = unlimited)",
+    )
+    admins: str = Field("", validation_alias=_env("PAPERBOY_ADMINS"))
+    vote_up: str = Field("+1,fire,arrow_up", validation_alias=_env("PAPERBOY_VOTE_UP"))
+    vote_down: str = Field("-1", validation_alias=_env("PAPERBOY_VOTE_DOWN"))
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+
+    # Discord
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
+    discord_api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL"))
+    discord_guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID"))
+
+    # Logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("PAPERBOY_LOG_LEVEL")
+    )
+    log_json: bool = Field(False, validation_alias=_env("PAPERBOY_LOG_JSON"))
+
+    @field_validator("arxiv_api_url", "hf_api_url", "slack_api_url", "openai_base_url",
+                     "discord_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.admins.split(",") if part.strip())
+
+
+_ALIASES = {
+    name: str(field.validation_alias.choices[0])  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; an invalid value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = str(first["loc"][0]) if first["loc"] else "settings"
+        variable = _ALIASES.get(loc, loc.upper())
+        raise ConfigError(f"{variable}: {first['msg']}") from None

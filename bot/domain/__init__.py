@@ -1,0 +1,32 @@
+"""Domain values shared by the core and the adapters; no I/O lives here."""
+
+from bot.domain.events import MessagePosted, ReactionChanged
+from bot.domain.models import (
+    LANGUAGES,
+    ChannelRef,
+    Digest,
+    DigestItem,
+    Language,
+    MessageRef,
+    Paper,
+    Summary,
+    SummarySource,
+    Tally,
+    VoteChange,
+)
+
+__all__ = [
+    "LANGUAGES",
+    "ChannelRef",
+    "Digest",
+    "DigestItem",
+    "Language",
+    "MessagePosted",
+    "MessageRef",
+    "Paper",
+    "ReactionChanged",
+    "Summary",
+    "SummarySource",
+    "Tally",
+    "VoteChange",
+]

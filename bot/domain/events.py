@@ -1,0 +1,23 @@
+"""Neutral inbound events, shaped by Paperboy's domain rather than by any one platform."""
+
+from __future__ import annotations
+
+from bot.domain.models import MessageRef, _Frozen
+
+
+class ReactionChanged(_Frozen):
+    """A user added or removed a reaction on a message; `emoji` is as the platform named it."""
+
+    message: MessageRef
+    user: str
+    emoji: str
+    added: bool
+    event_id: str | None = None
+
+
+class MessagePosted(_Frozen):
+    """An ordinary message in a channel Paperboy is in (for shared-paper candidates)."""
+
+    message: MessageRef
+    user: str
+    text: str

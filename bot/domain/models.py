@@ -1,0 +1,164 @@
+"""Frozen domain models: papers, summaries, votes and digests.
+
+They are pydantic models so that the Redis store and the `--json` CLI output share one
+serialisation; every model is frozen so a value handed to an adapter cannot change under it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["en", "ko", "ja", "zh"]
+LANGUAGES: tuple[Language, ...] = ("en", "ko", "ja", "zh")
+SummarySource = Literal["llm", "extractive"]
+Platform = Literal["slack", "discord", "cli"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Paper(_Frozen):
+    """One arXiv paper, merged from the arXiv API and (when known) Hugging Face papers."""
+
+    arxiv_id: str
+    version: int | None = None
+    title: str
+    authors: tuple[str, ...] = ()
+    abstract: str = ""
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    upvotes: int | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.versioned_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    @property
+    def html_url(self) -> str:
+        return f"https://arxiv.org/html/{self.versioned_id}"
+
+    @property
+    def hf_url(self) -> str:
+        return f"https://huggingface.co/papers/{self.arxiv_id}"
+
+    def links(self) -> dict[str, str]:
+        """Every link a reader may want, in display order; code and project only when known."""
+        out = {"arXiv": self.abs_url, "PDF": self.pdf_url}
+        if self.github_repo:
+            out["Code"] = self.github_repo
+        if self.project_page:
+            out["Project"] = self.project_page
+        out["HF"] = self.hf_url
+        return out
+
+    def merged(self, other: Paper) -> Paper:
+        """This paper completed with the fields `other` knows and this one lacks."""
+        mine = self.model_dump(exclude_defaults=True)
+        theirs = other.model_dump(exclude_defaults=True)
+        return Paper.model_validate({**theirs, **mine})
+
+
+class Summary(_Frozen):
+    """What the LLM (or the extractive fallback) says about one paper in one language."""
+
+    arxiv_id: str
+    version: int | None = None
+    language: Language = "en"
+    title_translated: str | None = None
+    tldr: str
+    key_points: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    source: SummarySource = "llm"
+    model: str | None = None
+    ungrounded_dropped: int = Field(
+        default=0, description="claims dropped because the abstract does not support them"
+    )
+
+
+class ChannelRef(_Frozen):
+    """A channel on one platform; `key` is how Redis and logs name it (`slack:C123`)."""
+
+    platform: str
+    channel_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.channel_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelRef:
+        platform, sep, channel = text.partition(":")
+        if not sep or not platform or not channel:
+            raise ValueError(f"channel must look like slack:C123 or discord:123, not {text!r}")
+        return cls(platform=platform, channel_id=channel)
+
+
+class MessageRef(_Frozen):
+    """One message Paperboy posted: what a reaction points at."""
+
+    channel: ChannelRef
+    message_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.channel.key}:{self.message_id}"
+
+
+class Tally(_Frozen):
+    up: int = 0
+    down: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.up - self.down
+
+
+class VoteChange(_Frozen):
+    """The outcome of recording or removing one vote."""
+
+    arxiv_id: str
+    user: str
+    previous: int
+    current: int
+    tally: Tally
+
+    @property
+    def changed(self) -> bool:
+        return self.previous != self.current
+
+
+class DigestItem(_Frozen):
+    paper: Paper
+    summary: Summary
+    score: float
+    why: str
+    tally: Tally = Tally()
+
+
+class Digest(_Frozen):
+    channel: ChannelRef | None
+    week: str
+    language: Language
+    trend: str
+    trend_source: SummarySource
+    items: tuple[DigestItem, ...] = ()
+    empty_reason: str | None = None

@@ -1,0 +1,47 @@
+"""Small async Protocols the core depends on; services implement them, tests may swap them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.domain import Language, Paper, Summary
+
+
+class PaperSource(Protocol):
+    """arXiv-like source: papers by id, and keyword search."""
+
+    async def fetch(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+        """Papers by bare or versioned id; ids the source does not know are absent."""
+        ...
+
+    async def search(self, query: str, *, max_results: int = 5) -> list[Paper]:
+        """Best matches for free keywords or an arXiv `search_query` expression."""
+        ...
+
+    async def search_category(
+        self, categories: Sequence[str], *, since: datetime, max_results: int = 50
+    ) -> list[Paper]:
+        """Newest papers of the given arXiv categories submitted since `since`."""
+        ...
+
+
+class TrendingSource(Protocol):
+    """Hugging Face-like source of community-picked papers with upvotes."""
+
+    async def daily(self, day: date) -> list[Paper]: ...
+
+    async def week(self, iso_week: str) -> list[Paper]: ...
+
+    async def paper(self, arxiv_id: str) -> Paper | None: ...
+
+
+class Summarizer(Protocol):
+    """Turns papers into summaries and a week's papers into a trend paragraph."""
+
+    async def summarize(self, paper: Paper, language: Language) -> Summary: ...
+
+    async def trend(self, papers: Sequence[Paper], language: Language) -> tuple[str, bool]:
+        """The trend paragraph and whether an LLM wrote it (False: extractive fallback)."""
+        ...

@@ -1,0 +1,1 @@
+"""Services: the I/O-owning implementations of the core's ports."""

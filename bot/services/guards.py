@@ -1,0 +1,40 @@
+"""Guards against repeats and floods: platform event dedup and the per-user LLM rate limit."""
+
+from __future__ import annotations
+
+import math
+
+from redis.asyncio import Redis
+
+from bot.errors import RateLimited
+
+_WINDOW_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('TTL', KEYS[1])}
+"""
+
+
+class Guards:
+    def __init__(self, redis: Redis, *, prefix: str = "pb:") -> None:
+        self._redis = redis
+        self._p = prefix
+        self._window = redis.register_script(_WINDOW_SCRIPT)
+
+    async def first_time(self, platform: str, event_id: str, ttl: int = 3600) -> bool:
+        """True the first time an event id is seen (Slack and Discord may deliver twice)."""
+        key = f"{self._p}event:{platform}:{event_id}"
+        return bool(await self._redis.set(key, b"1", nx=True, ex=ttl))
+
+    async def check_rate(self, user_key: str, per_hour: int) -> None:
+        """Count one LLM-backed request; RateLimited with a polite message past `per_hour`."""
+        if per_hour <= 0:
+            return
+        count, ttl = await self._window(keys=[f"{self._p}rate:{user_key}"], args=[3600])
+        if count > per_hour:
+            minutes = max(1, math.ceil(max(ttl, 0) / 60))
+            raise RateLimited(
+                f"You have asked for {per_hour} summaries this hour, the most Paperboy allows. "
+                f"Please try again in about {minutes} minute{'s' if minutes > 1 else ''}.",
+                retry_after=float(max(ttl, 0)),
+            )

@@ -1,0 +1,115 @@
+import asyncio
+from typing import Any
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.domain import Tally
+from bot.services.votes import VoteStore
+
+W10 = datetime(2024, 3, 6, tzinfo=UTC)
+W11 = datetime(2024, 3, 13, tzinfo=UTC)
+P = "2403.09629"
+
+
+@pytest.fixture
+def votes(redis: Redis) -> VoteStore:
+    return VoteStore(redis)
+
+
+async def test_one_vote_per_user_and_idempotent(votes: VoteStore) -> None:
+    for _ in range(3):
+        change = await votes.record_vote(P, "U1", 1, platform="slack", emoji="👍", at=W11)
+    assert change.tally == Tally(up=1, down=0)
+    assert not change.changed
+    await votes.record_vote(P, "U2", 1, platform="slack", emoji="👍", at=W11)
+    assert await votes.tally(P) == Tally(up=2, down=0)
+
+
+async def test_switching_up_to_down_holds_one_vote(votes: VoteStore) -> None:
+    await votes.record_vote(P, "U1", 1, platform="slack", emoji="👍", at=W11)
+    change = await votes.record_vote(P, "U1", -1, platform="slack", emoji="👎", at=W11)
+    assert (change.previous, change.current) == (1, -1)
+    assert change.tally == Tally(up=0, down=1)
+    # Taking the 👎 away restores the 👍 that is still on the message.
+    change = await votes.remove_vote(P, "U1", platform="slack", emoji="👎", at=W11)
+    assert change.current == 1
+    assert change.tally == Tally(up=1, down=0)
+    change = await votes.remove_vote(P, "U1", platform="slack", emoji="👍", at=W11)
+    assert change.tally == Tally()
+    assert await votes.user_vote(P, "U1", platform="slack") == 0
+
+
+async def test_two_up_emoji_stay_one_vote_until_both_go(votes: VoteStore) -> None:
+    await votes.record_vote(P, "U1", 1, platform="slack", emoji="👍", at=W11)
+    await votes.record_vote(P, "U1", 1, platform="slack", emoji="🔥", at=W11)
+    assert await votes.tally(P) == Tally(up=1)
+    await votes.remove_vote(P, "U1", platform="slack", emoji="👍", at=W11)
+    assert await votes.tally(P) == Tally(up=1)
+    await votes.remove_vote(P, "U1", platform="slack", emoji="🔥", at=W11)
+    assert await votes.tally(P) == Tally()
+
+
+async def test_removing_a_reaction_never_added_changes_nothing(votes: VoteStore) -> None:
+    change = await votes.remove_vote(P, "U9", platform="discord", emoji="👍", at=W11)
+    assert change.tally == Tally()
+    assert not change.changed
+
+
+async def test_slack_and_discord_share_one_ledger(votes: VoteStore) -> None:
+    await votes.record_vote(P, "U1", 1, platform="slack", at=W11)
+    await votes.record_vote(P, "803912331233886208", 1, platform="discord", at=W11)
+    await votes.record_vote(P, "U1", 1, platform="discord", at=W11)  # a different person
+    assert await votes.tally(P) == Tally(up=3)
+
+
+async def test_weekly_and_all_time_leaderboards_agree(votes: VoteStore) -> None:
+    await votes.record_vote("A", "u1", 1, platform="slack", at=W10)
+    await votes.record_vote("A", "u2", 1, platform="slack", at=W11)
+    await votes.record_vote("B", "u1", 1, platform="slack", at=W11)
+    await votes.record_vote("B", "u3", 1, platform="slack", at=W11)
+    await votes.record_vote("C", "u1", -1, platform="slack", at=W11)
+    assert await votes.leaderboard("2024-W11") == [("B", Tally(up=2)), ("A", Tally(up=1))]
+    assert await votes.leaderboard("2024-W10") == [("A", Tally(up=1))]
+    assert await votes.leaderboard(None) == [("A", Tally(up=2)), ("B", Tally(up=2))]  # ties by id
+    # A W10 vote withdrawn in W11 is taken off W10, where it was counted.
+    await votes.remove_vote("A", "u1", platform="slack", at=W11)
+    assert await votes.leaderboard("2024-W10") == []
+    assert await votes.tallies(["A", "B", "C"], "2024-W11") == {
+        "A": Tally(up=1), "B": Tally(up=2), "C": Tally(down=1)}
+
+
+async def test_concurrent_votes_are_exact(votes: VoteStore) -> None:
+    users = [f"u{i}" for i in range(200)]
+    await asyncio.gather(*(votes.record_vote(P, u, 1, platform="slack", at=W11) for u in users))
+    await asyncio.gather(*(votes.record_vote(P, u, -1, platform="slack", emoji="👎", at=W11)
+                           for u in users[:50]))
+    assert await votes.tally(P) == Tally(up=150, down=50)
+
+
+class CountingRedis(Redis):
+    """A real client that counts the commands it sends (each one is a round trip)."""
+
+    sent: list[str]
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.sent.append(str(args[0]))
+        return await super().execute_command(*args, **options)
+
+
+async def test_a_vote_is_one_round_trip(redis_url: str, redis: Redis) -> None:
+    client = CountingRedis.from_url(redis_url)
+    client.sent = []
+    votes = VoteStore(client)
+    await votes.record_vote(P, "warm", 1, platform="slack", at=W11)  # loads the script
+    client.sent.clear()
+    await votes.record_vote(P, "u1", 1, platform="slack", at=W11)
+    await votes.remove_vote(P, "u1", platform="slack", at=W11)
+    assert client.sent == ["EVALSHA", "EVALSHA"]
+    await client.aclose()
+
+
+async def test_bad_value_is_refused(votes: VoteStore) -> None:
+    with pytest.raises(ValueError, match=r"\+1 or -1"):
+        await votes.record_vote(P, "u1", 2, platform="slack")
