@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from bot.commands import CommandContext, Reply, dispatch
 from bot.config import Settings
-from bot.domain import ChannelRef, Language, MessagePosted, MessageRef, ReactionChanged, VoteChange
+from bot.domain import Language, MessagePosted, MessageRef, ReactionChanged, VoteChange
 from bot.emoji import VoteEmoji, canonical
 from bot.ports import PaperSource, Summarizer, TrendingSource
 from bot.refs import find_references
@@ -47,8 +47,14 @@ class Paperboy:
     """Every service, wired once. Build it with `Paperboy.open()`; tests may pass parts in."""
 
     def __init__(
-        self, settings: Settings, redis: Redis, *, papers: PaperSource, trending: TrendingSource,
-        summarizer: Summarizer, cache: PaperCache,
+        self,
+        settings: Settings,
+        redis: Redis,
+        *,
+        papers: PaperSource,
+        trending: TrendingSource,
+        summarizer: Summarizer,
+        cache: PaperCache,
     ) -> None:
         self.settings = settings
         self.redis = redis
@@ -61,8 +67,13 @@ class Paperboy:
         self.guards = Guards(redis)
         self.vote_emoji = VoteEmoji.from_settings(settings.vote_up, settings.vote_down)
         self.lookup = PaperLookup(papers, trending, cache)
-        self.digests = DigestService(papers=papers, trending=trending, summarizer=summarizer,
-                                     votes=self.votes, channels=self.channels)
+        self.digests = DigestService(
+            papers=papers,
+            trending=trending,
+            summarizer=summarizer,
+            votes=self.votes,
+            channels=self.channels,
+        )
 
     @classmethod
     @asynccontextmanager
@@ -73,26 +84,45 @@ class Paperboy:
         """
         async with AsyncExitStack() as stack:
             redis = await stack.enter_async_context(open_redis(settings))
-            http = await stack.enter_async_context(httpx.AsyncClient(
-                timeout=settings.http_timeout, follow_redirects=True,
-                headers={"User-Agent": "paperboy/0.1 (+https://github.com/paperboy-bot/paperboy)"},
-            ))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    timeout=settings.http_timeout,
+                    follow_redirects=True,
+                    headers={
+                        "User-Agent": "paperboy/0.1 (+https://github.com/paperboy-bot/paperboy)"
+                    },
+                )
+            )
             llm = build_llm_client(settings)
             if llm is not None:
                 stack.push_async_callback(llm.close)
             cache = PaperCache(redis)
             papers: PaperSource = ArxivClient(
-                http, redis, api_url=settings.arxiv_api_url, retries=settings.http_retries,
-                min_interval=settings.arxiv_min_interval, cache=cache)
+                http,
+                redis,
+                api_url=settings.arxiv_api_url,
+                retries=settings.http_retries,
+                min_interval=settings.arxiv_min_interval,
+                cache=cache,
+            )
             trending: TrendingSource = HuggingFaceClient(
-                http, api_url=settings.hf_api_url, retries=settings.http_retries, cache=cache)
+                http, api_url=settings.hf_api_url, retries=settings.http_retries, cache=cache
+            )
             if sample:
                 papers = trending = SampleSource(load_sample())
             yield cls(
-                settings, redis, cache=cache, papers=papers, trending=trending,
-                summarizer=LLMSummarizer(llm, redis, model=settings.llm_model,
-                                         timeout=settings.llm_timeout,
-                                         monthly_token_budget=settings.llm_monthly_token_budget),
+                settings,
+                redis,
+                cache=cache,
+                papers=papers,
+                trending=trending,
+                summarizer=LLMSummarizer(
+                    llm,
+                    redis,
+                    model=settings.llm_model,
+                    timeout=settings.llm_timeout,
+                    monthly_token_budget=settings.llm_monthly_token_budget,
+                ),
             )
 
     # -- what adapters call ------------------------------------------------------------------
@@ -121,10 +151,17 @@ class Paperboy:
         if event.event_id and not await self.guards.first_time(platform, event.event_id):
             return None
         if event.added:
-            return await self.votes.record_vote(arxiv_id, event.user, value, platform=platform,
-                                                message=event.message, emoji=_emoji_key(event))
-        return await self.votes.remove_vote(arxiv_id, event.user, platform=platform,
-                                            message=event.message, emoji=_emoji_key(event))
+            return await self.votes.record_vote(
+                arxiv_id,
+                event.user,
+                value,
+                platform=platform,
+                message=event.message,
+                emoji=_emoji_key(event),
+            )
+        return await self.votes.remove_vote(
+            arxiv_id, event.user, platform=platform, message=event.message, emoji=_emoji_key(event)
+        )
 
     async def message(self, event: MessagePosted) -> list[str]:
         """Papers linked in an ordinary message become the channel's digest candidates."""
@@ -143,8 +180,10 @@ def build_llm_client(settings: Settings) -> AsyncOpenAI | None:
         log.info("OPENAI_API_KEY is unset: summaries will be extractive (quoted from abstracts)")
         return None
     return AsyncOpenAI(
-        api_key=settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout, max_retries=settings.llm_max_retries,
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
     )
 
 

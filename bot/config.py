@@ -49,14 +49,18 @@ class Settings(BaseSettings):
     arxiv_min_interval: float = Field(
         3.0, ge=0, validation_alias=_env("PAPERBOY_ARXIV_MIN_INTERVAL")
     )
-    hf_api_url: str = Field("https://huggingface.co/api", validation_alias=_env("PAPERBOY_HF_API_URL"))
+    hf_api_url: str = Field(
+        "https://huggingface.co/api", validation_alias=_env("PAPERBOY_HF_API_URL")
+    )
     http_timeout: float = Field(30.0, gt=0, validation_alias=_env("PAPERBOY_HTTP_TIMEOUT"))
     http_retries: int = Field(4, ge=0, le=10, validation_alias=_env("PAPERBOY_HTTP_RETRIES"))
 
     # Digests and commands
     digest_size: int = Field(10, ge=1, le=30, validation_alias=_env("PAPERBOY_DIGEST_SIZE"))
     user_rate_limit: int = Field(
-        20, ge=0, validation_alias=_env("PAPERBOY_USER_RATE_LIMIT"),
+        20,
+        ge=0,
+        validation_alias=_env("PAPERBOY_USER_RATE_LIMIT"),
         description="LLM-backed requests a user may make per hour (0 = unlimited)",
     )
     admins: str = Field("", validation_alias=_env("PAPERBOY_ADMINS"))
@@ -75,6 +79,17 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL"))
     discord_guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID"))
+    discord_prefix: str = Field(
+        "!paper",
+        min_length=1,
+        validation_alias=_env("PAPERBOY_DISCORD_PREFIX"),
+        description="Word that starts a message command in Discord (`!paper 2403.09629`)",
+    )
+    discord_admin_roles: str = Field(
+        "",
+        validation_alias=_env("PAPERBOY_DISCORD_ADMIN_ROLES"),
+        description="Role ids or names (comma-separated) allowed to run admin sub-commands",
+    )
 
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -82,8 +97,9 @@ class Settings(BaseSettings):
     )
     log_json: bool = Field(False, validation_alias=_env("PAPERBOY_LOG_JSON"))
 
-    @field_validator("arxiv_api_url", "hf_api_url", "slack_api_url", "openai_base_url",
-                     "discord_api_url")
+    @field_validator(
+        "arxiv_api_url", "hf_api_url", "slack_api_url", "openai_base_url", "discord_api_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

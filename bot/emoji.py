@@ -6,9 +6,22 @@ from __future__ import annotations
 import re
 
 ALIASES = {
-    "+1": "👍", "thumbsup": "👍", "thumbs_up": "👍", "-1": "👎", "thumbsdown": "👎",
-    "thumbs_down": "👎", "fire": "🔥", "arrow_up": "⬆", "up": "⬆", "arrow_down": "⬇",
-    "heart": "❤", "star": "⭐", "rocket": "🚀", "eyes": "👀", "100": "💯", "tada": "🎉",
+    "+1": "👍",
+    "thumbsup": "👍",
+    "thumbs_up": "👍",
+    "-1": "👎",
+    "thumbsdown": "👎",
+    "thumbs_down": "👎",
+    "fire": "🔥",
+    "arrow_up": "⬆",
+    "up": "⬆",
+    "arrow_down": "⬇",
+    "heart": "❤",
+    "star": "⭐",
+    "rocket": "🚀",
+    "eyes": "👀",
+    "100": "💯",
+    "tada": "🎉",
 }
 _SKIN = re.compile(r"::skin-tone-\d$|[\U0001F3FB-\U0001F3FF]")
 _VARIATION = re.compile("[\ufe0e\ufe0f]")

@@ -17,10 +17,10 @@ _STRINGS: dict[str, dict[Language, str]] = {
     },
     "digest_count": {
         "en": "{n} papers, ranked by your votes, Hugging Face upvotes and your topics. "
-              "React 👍 / 👎 on a paper to vote.",
+        "React 👍 / 👎 on a paper to vote.",
         "ko": "팀 투표, Hugging Face 추천 수, 채널 주제로 고른 논문 {n}편. 논문에 👍 / 👎 로 투표하세요.",
         "ja": "チームの投票、Hugging Faceのupvote、チャンネルのトピックで選んだ{n}本の論文です。"
-              "👍 / 👎 のリアクションで投票できます。",
+        "👍 / 👎 のリアクションで投票できます。",
         "zh": "根据团队投票、Hugging Face 点赞数和频道主题选出的 {n} 篇论文。用 👍 / 👎 回应即可投票。",
     },
     "disclaimer_llm": {

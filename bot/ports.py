@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.domain import Language, Paper, Summary
+from bot.domain import ChannelRef, Language, MessageRef, Paper, Summary
+from bot.render import RichMessage
 
 
 class PaperSource(Protocol):
@@ -44,4 +45,14 @@ class Summarizer(Protocol):
 
     async def trend(self, papers: Sequence[Paper], language: Language) -> tuple[str, bool]:
         """The trend paragraph and whether an LLM wrote it (False: extractive fallback)."""
+        ...
+
+
+class ChatPort(Protocol):
+    """What the core needs from a chat platform to deliver a digest: post one message."""
+
+    platform: str
+
+    async def post(self, channel: ChannelRef, message: RichMessage) -> MessageRef:
+        """Post `message` (splitting it within the platform's limits); the first part's ref."""
         ...

@@ -25,12 +25,12 @@ HINT = "arXiv ids look like 2401.08541, 2401.08541v2 or hep-th/9901001"
 ASK = "give an arXiv id, a link, or a few keywords"
 
 # Archives that issued old-style ids (archive/YYMMNNN, 1991 to March 2007).
-OLD_ARCHIVES = frozenset(
-    "acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg "
-    "comp-gas cond-mat cs dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph "
-    "mtrl-th nlin nucl-ex nucl-th patt-sol physics plasm-ph q-alg q-bio quant-ph solv-int "
-    "supr-con".split()
+_ARCHIVE_NAMES = (
+    "acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas "
+    "cond-mat cs dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin "
+    "nucl-ex nucl-th patt-sol physics plasm-ph q-alg q-bio quant-ph solv-int supr-con"
 )
+OLD_ARCHIVES = frozenset(_ARCHIVE_NAMES.split())
 # host -> the first path segments that lead to one paper on that site
 SITES: dict[str, tuple[str, ...]] = {
     "arxiv.org": ("abs", "pdf", "html"),
@@ -49,8 +49,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u20
 _SCHEME_URL = re.compile(r"[a-z][a-z0-9+.-]*://|(?:javascript|data|vbscript|file|mailto):", re.I)
 _BARE_URL = re.compile(r"(?:[a-z0-9-]+\.)+([a-z]{2,})(?::\d+)?[/?#]", re.I)
 # Lower-case top-level domains people paste without a scheme; `cs.AI/ML` is not a link.
-_TLDS = frozenset("com org net io co ai edu dev app me info gov uk de jp kr cn fr ly gl to".split())
+_TLD_NAMES = "com org net io co ai edu dev app me info gov uk de jp kr cn fr ly gl to"
+_TLDS = frozenset(_TLD_NAMES.split())
 _WORD = re.compile(r"\w")
+_WRAPPED = re.compile(r"<([^<>]*)>")
 _TRAILING = ".,;:!?)]}'\""
 
 _ID_NEW = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -102,7 +104,7 @@ def parse_reference(text: str) -> PaperRef:
         raise BadReference(f"Nothing to look up: {ASK}.")
     if len(stripped) > MAX_LENGTH:
         raise BadReference(f"That is too long; {ASK}.")
-    visible = _CONTROL.sub("", stripped).strip()
+    visible = _CONTROL.sub("", normalize_ws(stripped)).strip()
     if not visible:
         raise BadReference(f"That input has no visible text; {ASK}.")
     return _parse_one(_unwrap(visible))
@@ -155,7 +157,7 @@ def _version(raw: str | None, text: str) -> int | None:
 def _new_style(text: str) -> ArxivRef:
     match = _NEW.fullmatch(text)
     if match is None:
-        raise _bad(text, "it needs 4 digits, a dot and 4 or 5 digits, then optionally v and a number")
+        raise _bad(text, "it needs 4 digits, a dot, 4 or 5 digits and optionally v and a number")
     yy, mm, number, version = match.groups()
     if not 1 <= int(mm) <= 12:
         raise _bad(text, f"there is no month {mm}")
@@ -184,10 +186,11 @@ def _old_style(text: str) -> ArxivRef:
 
 # -- one /paper argument -------------------------------------------------------------------------
 def _unwrap(text: str) -> str:
-    """Slack and Discord wrap links as `<url>` / `<url|label>`; mentions look alike and are refused."""
-    if not (text.startswith("<") and text.endswith(">")):
+    """Slack and Discord wrap links as `<url>` or `<url|label>`; mentions look alike: refused."""
+    wrapped = _WRAPPED.fullmatch(text)
+    if wrapped is None:
         return text
-    inner = text[1:-1].split("|", 1)[0].strip()
+    inner = wrapped.group(1).split("|", 1)[0].strip()
     if inner.startswith(("@", "#", "!")):
         raise BadReference(f"That is a mention, not a paper; {ASK}.")
     if not inner:

@@ -91,7 +91,12 @@ def disclaimer(summary: Summary, language: Language) -> str:
 
 
 def render_paper(
-    paper: Paper, summary: Summary, tally: Tally, *, rank: int | None = None, why: str | None = None,
+    paper: Paper,
+    summary: Summary,
+    tally: Tally,
+    *,
+    rank: int | None = None,
+    why: str | None = None,
 ) -> RichMessage:
     """A paper message: title, translated title, TL;DR, key points, links, tags, votes."""
     lang = summary.language

@@ -12,30 +12,72 @@ import unicodedata
 
 _WS = re.compile(r"\s+")
 _LATEX_SYMBOLS = {
-    r"\rightarrow": "→", r"\to": "→", r"\leftarrow": "←", r"\Rightarrow": "⇒",
-    r"\leftrightarrow": "↔", r"\times": "×", r"\approx": "≈", r"\sim": "~", r"\leq": "≤",
-    r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\neq": "≠", r"\pm": "±", r"\cdot": "·",
-    r"\infty": "∞", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ",
-    r"\epsilon": "ε", r"\lambda": "λ", r"\mu": "μ", r"\sigma": "σ", r"\theta": "θ",
-    r"\pi": "π", r"\tau": "τ", r"\phi": "φ", r"\omega": "ω", r"\%": "%", r"\&": "&",
-    r"\_": "_", r"\#": "#", r"\$": "$", r"\ldots": "…", r"\dots": "…", r"~": " ",
+    r"\rightarrow": "→",
+    r"\to": "→",
+    r"\leftarrow": "←",
+    r"\Rightarrow": "⇒",
+    r"\leftrightarrow": "↔",
+    r"\times": "×",
+    r"\approx": "≈",
+    r"\sim": "~",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\neq": "≠",
+    r"\pm": "±",
+    r"\cdot": "·",
+    r"\infty": "∞",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\delta": "δ",
+    r"\epsilon": "ε",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\sigma": "σ",
+    r"\theta": "θ",
+    r"\pi": "π",
+    r"\tau": "τ",
+    r"\phi": "φ",
+    r"\omega": "ω",
+    r"\%": "%",
+    r"\&": "&",
+    r"\_": "_",
+    r"\#": "#",
+    r"\$": "$",
+    r"\ldots": "…",
+    r"\dots": "…",
+    r"~": " ",
 }
 _SYMBOL_RE = re.compile(
-    "|".join(re.escape(k) + (r"(?![A-Za-z])" if k[-1].isalpha() else "")
-             for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True))
+    "|".join(
+        re.escape(k) + (r"(?![A-Za-z])" if k[-1].isalpha() else "")
+        for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True)
+    )
 )
-_COMMAND_ARG = re.compile(r"\\(?:emph|textit|textbf|textsc|texttt|mathrm|mathbf|mathcal|"
-                          r"mathit|text|mbox|url|textrm|bf|it)\s*\{([^{}]*)\}")
+_COMMAND_ARG = re.compile(
+    r"\\(?:emph|textit|textbf|textsc|texttt|mathrm|mathbf|mathcal|"
+    r"mathit|text|mbox|url|textrm|bf|it)\s*\{([^{}]*)\}"
+)
 _SUPER_SUB = re.compile(r"([\^_])\{([^{}]*)\}")
 _MATH = re.compile(r"(?<!\\)\$([^$]{0,200})(?<!\\)\$")
 _ACCENT = re.compile(r"\\[\"'`^~=.]\{?([A-Za-z])\}?")
-_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
-            "=": "\u0304", ".": "\u0307"}
+_ACCENTS = {
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+}
 
 # Mass mentions on Slack (<!channel>, <!here>, <!everyone>, <!subteam^...>) and Discord
 # (@everyone, @here, <@&role>). A zero-width joiner defuses them while staying readable.
-_MASS = re.compile(r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>|@(everyone|here)\b",
-                   re.IGNORECASE)
+_MASS = re.compile(
+    r"<!(channel|here|everyone|subteam\^[A-Z0-9]+)(\|[^>]*)?>|@(everyone|here)\b", re.IGNORECASE
+)
 _ROLE = re.compile(r"<@&(\d+)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
@@ -109,7 +151,8 @@ def _hard_wrap(sentence: str, limit: int) -> list[str]:
     if len(sentence) <= limit:
         return [sentence]
     words, out, line = sentence.split(" "), [], ""
-    for word in words:
+    for whole in words:
+        word = whole
         while len(word) > limit:
             if line:
                 out.append(line)

@@ -22,9 +22,15 @@ err = Console(stderr=True)
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"ts": self.formatTime(record), "level": record.levelname,
-                           "logger": record.name, "event": record.getMessage()},
-                          ensure_ascii=False)
+        return json.dumps(
+            {
+                "ts": self.formatTime(record),
+                "level": record.levelname,
+                "logger": record.name,
+                "event": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
 
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:

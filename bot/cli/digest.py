@@ -17,12 +17,22 @@ from bot.weeks import iso_week, parse_week
 
 
 def digest(
-    preview: Annotated[bool, typer.Option("--preview", help="print the digest here, post nothing")] = False,
-    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2024-W11 (default: this week)")] = None,
-    lang: Annotated[Language | None, typer.Option(help="language (default: channel's or PAPERBOY_LANGUAGE)")] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="print the digest here, post nothing")
+    ] = False,
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2024-W11 (default: this week)")
+    ] = None,
+    lang: Annotated[
+        Language | None, typer.Option(help="language (default: channel's or PAPERBOY_LANGUAGE)")
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=1, max=30, help="papers in the digest")] = None,
-    channel: Annotated[str | None, typer.Option(help="use a channel's settings, e.g. slack:C123")] = None,
-    sample: Annotated[bool, typer.Option("--sample", help="use the bundled sample week (offline)")] = False,
+    channel: Annotated[
+        str | None, typer.Option(help="use a channel's settings, e.g. slack:C123")
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="use the bundled sample week (offline)")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the digest as JSON")] = False,
 ) -> None:
     """Build a week's digest (ranked picks, summaries, trend) and print it."""
@@ -36,13 +46,15 @@ def digest(
         async with Paperboy.open(settings, sample=sample) as app:
             config = await app.channels.config(where) if where else None
             request = DigestRequest(
-                week=with_week, channel=where,
+                week=with_week,
+                channel=where,
                 language=lang or (config.language if config else None) or settings.language,
                 limit=limit or (config.digest_size if config else None) or settings.digest_size,
-                topics=config.topics if config else (), categories=config.categories if config else (),
+                topics=config.topics if config else (),
+                categories=config.categories if config else (),
             )
             with err.status("building the digest…") as status:
-                built = await app.digests.build(request, progress=lambda m: status.update(m))
+                built = await app.digests.build(request, progress=status.update)
             if as_json:
                 print_json(built.model_dump(mode="json"))
                 return

@@ -10,7 +10,10 @@ from bot.cli.leaderboard import leaderboard
 from bot.cli.paper import paper
 
 app = typer.Typer(
-    name="paperboy", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="paperboy",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
     help="Paperboy: the week's ML papers in your team's Slack and Discord channels.",
 )
 app.command()(paper)

@@ -15,7 +15,9 @@ from bot.render import render_paper
 
 def paper(
     query: Annotated[str, typer.Argument(help="arXiv id, arXiv/HF/alphaXiv link, or keywords")],
-    lang: Annotated[Language | None, typer.Option(help="summary language (default: PAPERBOY_LANGUAGE)")] = None,
+    lang: Annotated[
+        Language | None, typer.Option(help="summary language (default: PAPERBOY_LANGUAGE)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Summarise one paper."""
@@ -31,7 +33,9 @@ def paper(
             if as_json:
                 print_json(paper_json(found.paper, summary))
                 return
-            print_message(render_paper(found.paper, summary, await app.votes.tally(found.paper.arxiv_id)))
+            print_message(
+                render_paper(found.paper, summary, await app.votes.tally(found.paper.arxiv_id))
+            )
             for alt in found.alternatives:
                 err.print(f"also matches: {alt.arxiv_id}  {alt.title[:90]}", highlight=False)
 

@@ -29,8 +29,9 @@ def _markup(block: Block) -> str:
             head = [f"[bold cyan]{escape(label)}:[/]"] if label else []
             return "\n".join(head + [f"  • {escape(item)}" for item in items])
         case Links(links=links):
-            return "  ".join(f"[link={link.url}]{escape(link.label)}[/link] {escape(link.url)}"
-                             for link in links)
+            return "  ".join(
+                f"[link={link.url}]{escape(link.label)}[/link] {escape(link.url)}" for link in links
+            )
         case Tags(tags=tags):
             return f"[magenta]{escape(' '.join(tags))}[/]"
         case Context(text=text):
@@ -42,16 +43,23 @@ def paper_json(paper: Paper, summary: Summary) -> dict[str, Any]:
     """The documented `--json` shape: `paper` and `summary`."""
     return {
         "paper": {
-            "id": paper.arxiv_id, "version": paper.version, "title": paper.title,
-            "authors": list(paper.authors), "abstract": paper.abstract,
-            "categories": list(paper.categories), "published":
-                paper.published.isoformat() if paper.published else None,
-            "upvotes": paper.upvotes, "links": paper.links(),
+            "id": paper.arxiv_id,
+            "version": paper.version,
+            "title": paper.title,
+            "authors": list(paper.authors),
+            "abstract": paper.abstract,
+            "categories": list(paper.categories),
+            "published": paper.published.isoformat() if paper.published else None,
+            "upvotes": paper.upvotes,
+            "links": paper.links(),
         },
         "summary": {
-            "language": summary.language, "title_translated": summary.title_translated,
-            "tldr": summary.tldr, "key_points": list(summary.key_points),
-            "tags": list(summary.tags), "source": summary.source,
+            "language": summary.language,
+            "title_translated": summary.title_translated,
+            "tldr": summary.tldr,
+            "key_points": list(summary.key_points),
+            "tags": list(summary.tags),
+            "source": summary.source,
             "ungrounded_dropped": summary.ungrounded_dropped,
         },
     }

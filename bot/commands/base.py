@@ -64,7 +64,7 @@ class CommandRegistry:
     _specs: dict[str, CommandSpec] = field(default_factory=dict)
 
     def command(
-        self, name: str, *, usage: str, help: str, admin_only: bool = False  # noqa: A002
+        self, name: str, *, usage: str, help: str, admin_only: bool = False
     ) -> Callable[[Handler], Handler]:
         def attach(handler: Handler) -> Handler:
             self._specs[name] = CommandSpec(name, usage, help, handler, admin_only)

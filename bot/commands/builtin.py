@@ -26,8 +26,11 @@ async def help_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
     return Reply(messages=(message,), ephemeral=True)
 
 
-@registry.command("top", usage="/paper top [week|all]",
-                  help="The team's most voted papers this week or of all time.")
+@registry.command(
+    "top",
+    usage="/paper top [week|all]",
+    help="The team's most voted papers this week or of all time.",
+)
 async def top_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
     scope = args.strip().lower() or "week"
     if scope not in ("week", "all"):
@@ -46,20 +49,29 @@ async def top_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
     return Reply(messages=(RichMessage((Heading(title), Bullets(items)), "\n".join(items)),))
 
 
-@registry.command("lang", usage="/paper lang <en|ko|ja|zh>",
-                  help="Set this channel's language (admins).", admin_only=True)
+@registry.command(
+    "lang",
+    usage="/paper lang <en|ko|ja|zh>",
+    help="Set this channel's language (admins).",
+    admin_only=True,
+)
 async def lang_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
     choice = args.strip().lower()
     if choice not in get_args(Language):
         current = await app.language_for(ctx)
-        return Reply.error(f"This channel reads {LANGUAGE_NAMES[current]} ({current}). "
-                           "Choose one of: en, ko, ja, zh — e.g. `/paper lang ko`.")
+        return Reply.error(
+            f"This channel reads {LANGUAGE_NAMES[current]} ({current}). "
+            "Choose one of: en, ko, ja, zh — e.g. `/paper lang ko`."
+        )
     await app.channels.update_config(ctx.channel, language=choice)
     return Reply(text=f"Paperboy will now write in {LANGUAGE_NAMES[choice]} in this channel.")
 
 
-@registry.command("digest", usage="/paper digest preview [2024-W11]",
-                  help="Preview this week's digest for this channel (only you see it).")
+@registry.command(
+    "digest",
+    usage="/paper digest preview [2024-W11]",
+    help="Preview this week's digest for this channel (only you see it).",
+)
 async def digest_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
     words = args.split()
     if not words or words[0] != "preview":
@@ -67,8 +79,11 @@ async def digest_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply
     week = parse_week(words[1]) if len(words) > 1 else iso_week()
     config = await app.channels.config(ctx.channel)
     request = DigestRequest(
-        week=week, language=await app.language_for(ctx), channel=ctx.channel,
-        limit=config.digest_size or app.settings.digest_size, topics=config.topics,
+        week=week,
+        language=await app.language_for(ctx),
+        channel=ctx.channel,
+        limit=config.digest_size or app.settings.digest_size,
+        topics=config.topics,
         categories=config.categories,
     )
     digest = await app.digests.build(request)

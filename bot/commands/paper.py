@@ -22,7 +22,8 @@ async def lookup(app: Paperboy, ctx: CommandContext, text: str) -> Reply:
     message = render_paper(found.paper, summary, tally)
     if found.alternatives:
         others = "  ".join(
-            f"{i}. {clean(p.title)[:90]} ({p.arxiv_id})" for i, p in enumerate(found.alternatives, 1)
+            f"{i}. {clean(p.title)[:90]} ({p.arxiv_id})"
+            for i, p in enumerate(found.alternatives, 1)
         )
         more = Context(f"Other matches — ask `/paper <id>`: {others}")
         message = RichMessage((*message.blocks, more), message.fallback, message.paper_id)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
 from bot.domain import ChannelRef, Language, MessageRef
+from bot.services.aio import done
 from bot.weeks import iso_week
 
 MESSAGE_MAP_TTL = 400 * 86400  # votes on a paper message count for a bit over a year
@@ -41,7 +42,7 @@ class ChannelStore:
 
     async def set_config(self, channel: ChannelRef, config: ChannelConfig) -> None:
         await self._redis.set(f"{self._p}chan:{channel.key}", config.model_dump_json())
-        await self._redis.sadd(f"{self._p}channels", channel.key)
+        await done(self._redis.sadd(f"{self._p}channels", channel.key))
 
     async def update_config(self, channel: ChannelRef, **changes: object) -> ChannelConfig:
         current = await self.config(channel)
@@ -50,7 +51,7 @@ class ChannelStore:
         return updated
 
     async def known_channels(self) -> list[ChannelRef]:
-        keys = sorted(k.decode() for k in await self._redis.smembers(f"{self._p}channels"))
+        keys = sorted(k.decode() for k in await done(self._redis.smembers(f"{self._p}channels")))
         return [ChannelRef.parse(k) for k in keys]
 
     async def map_message(self, message: MessageRef, arxiv_id: str) -> None:

@@ -50,8 +50,14 @@ class _Gathered:
 
 class DigestService:
     def __init__(
-        self, *, papers: PaperSource, trending: TrendingSource, summarizer: Summarizer,
-        votes: VoteStore, channels: ChannelStore, concurrency: int = 8,
+        self,
+        *,
+        papers: PaperSource,
+        trending: TrendingSource,
+        summarizer: Summarizer,
+        votes: VoteStore,
+        channels: ChannelStore,
+        concurrency: int = 8,
     ) -> None:
         self._papers = papers
         self._trending = trending
@@ -72,16 +78,26 @@ class DigestService:
         say(f"summarising {len(picks)} papers in {req.language}")
         items = await self._summarise(picks, req.language, say)
         trend, used_llm = await self._summarizer.trend([i.paper for i in items], req.language)
-        return Digest(channel=req.channel, week=req.week, language=req.language, trend=trend,
-                      trend_source="llm" if used_llm else "extractive", items=tuple(items))
+        return Digest(
+            channel=req.channel,
+            week=req.week,
+            language=req.language,
+            trend=trend,
+            trend_source="llm" if used_llm else "extractive",
+            items=tuple(items),
+        )
 
     async def _gather(self, req: DigestRequest) -> _Gathered:
         out = _Gathered()
         start, _end = week_bounds(req.week)
         await self._collect(out, "Hugging Face", "hf", lambda: self._trending.week(req.week))
         if req.categories:
-            await self._collect(out, "arXiv", "arxiv", lambda: self._papers.search_category(
-                req.categories, since=start, max_results=100))
+            await self._collect(
+                out,
+                "arXiv",
+                "arxiv",
+                lambda: self._papers.search_category(req.categories, since=start, max_results=100),
+            )
         if req.channel is not None:
             out.shared = await self._channels.shared(req.channel, req.week)
             if out.shared:
@@ -104,8 +120,12 @@ class DigestService:
         ids = list(gathered.papers)
         tallies = await self._votes.tallies(ids)
         candidates = [
-            Candidate(paper=gathered.papers[i], tally=tallies[i], shared=gathered.shared.get(i, 0),
-                      sources=frozenset(gathered.sources.get(i, ())))
+            Candidate(
+                paper=gathered.papers[i],
+                tally=tallies[i],
+                shared=gathered.shared.get(i, 0),
+                sources=frozenset(gathered.sources.get(i, ())),
+            )
             for i in ids
         ]
         return rank(candidates, topics=req.topics + req.categories, limit=req.limit)
@@ -123,8 +143,13 @@ class DigestService:
 
         summaries = await asyncio.gather(*(one(p) for p in picks))
         return [
-            DigestItem(paper=p.candidate.paper, summary=s, score=p.score, why=p.why,
-                       tally=p.candidate.tally)
+            DigestItem(
+                paper=p.candidate.paper,
+                summary=s,
+                score=p.score,
+                why=p.why,
+                tally=p.candidate.tally,
+            )
             for p, s in zip(picks, summaries, strict=True)
         ]
 
@@ -133,8 +158,16 @@ class DigestService:
         if problems:
             reason = "No digest this week: " + "; ".join(problems)
         else:
-            reason = (f"No papers for {req.week}: Hugging Face listed none, no one shared a paper "
-                      "here, and the channel's arXiv categories matched nothing (arXiv lists "
-                      "nothing on weekends and holidays). Share a link to add one.")
-        return Digest(channel=req.channel, week=req.week, language=req.language, trend="",
-                      trend_source="extractive", empty_reason=reason)
+            reason = (
+                f"No papers for {req.week}: Hugging Face listed none, no one shared a paper "
+                "here, and the channel's arXiv categories matched nothing (arXiv lists "
+                "nothing on weekends and holidays). Share a link to add one."
+            )
+        return Digest(
+            channel=req.channel,
+            week=req.week,
+            language=req.language,
+            trend="",
+            trend_source="extractive",
+            empty_reason=reason,
+        )

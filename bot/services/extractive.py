@@ -25,19 +25,30 @@ _TAG_CHARS = 40
 _ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "Fig.", "Eq.", "cf.", "resp.", "approx.")
 _TAG_JUNK = re.compile(r"[^\w]+")
 _TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{3,}")
-_STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "with from that this their these into over under towards toward about through using via "
     "based what when where which while your than more less large scale learning model models "
-    "approach method methods paper study analysis towards beyond without".split()
+    "approach method methods paper study analysis beyond without"
 )
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 CATEGORY_NAMES: dict[str, str] = {
-    "cs.CL": "natural language processing", "cs.CV": "computer vision",
-    "cs.LG": "machine learning", "stat.ML": "machine learning", "cs.AI": "artificial intelligence",
-    "cs.RO": "robotics", "cs.IR": "information retrieval", "cs.CR": "security",
-    "cs.NE": "neural networks", "cs.HC": "human computer interaction", "cs.SD": "audio",
-    "eess.AS": "speech", "eess.IV": "image processing", "cs.MA": "multi agent systems",
-    "cs.SE": "software engineering", "cs.DC": "distributed computing",
+    "cs.CL": "natural language processing",
+    "cs.CV": "computer vision",
+    "cs.LG": "machine learning",
+    "stat.ML": "machine learning",
+    "cs.AI": "artificial intelligence",
+    "cs.RO": "robotics",
+    "cs.IR": "information retrieval",
+    "cs.CR": "security",
+    "cs.NE": "neural networks",
+    "cs.HC": "human computer interaction",
+    "cs.SD": "audio",
+    "eess.AS": "speech",
+    "eess.IV": "image processing",
+    "cs.MA": "multi agent systems",
+    "cs.SE": "software engineering",
+    "cs.DC": "distributed computing",
 }
 
 
@@ -124,17 +135,29 @@ def extractive_summary(paper: Paper, language: Language) -> Summary:
 # -- the week's trend paragraph ------------------------------------------------------------------
 
 _TREND: dict[Language, tuple[str, str, str]] = {
-    "en": ("This week's {n} picks centre on {themes}.", "Leading the list: {titles}.",
-           "No papers were picked this week."),
-    "ko": ("이번 주 선정된 논문 {n}편은 주로 {themes}을(를) 다룹니다.", "주요 논문: {titles}.",
-           "이번 주에는 선정된 논문이 없습니다."),
-    "ja": ("今週選ばれた{n}本の論文は主に{themes}を扱っています。", "注目の論文：{titles}。",
-           "今週選ばれた論文はありません。"),
+    "en": (
+        "This week's {n} picks centre on {themes}.",
+        "Leading the list: {titles}.",
+        "No papers were picked this week.",
+    ),
+    "ko": (
+        "이번 주 선정된 논문 {n}편은 주로 {themes}을(를) 다룹니다.",
+        "주요 논문: {titles}.",
+        "이번 주에는 선정된 논문이 없습니다.",
+    ),
+    "ja": (
+        "今週選ばれた{n}本の論文は主に{themes}を扱っています。",
+        "注目の論文：{titles}。",
+        "今週選ばれた論文はありません。",
+    ),
     "zh": ("本周精选的{n}篇论文主要涉及{themes}。", "重点论文：{titles}。", "本周没有精选论文。"),
 }
 _SEPARATOR: dict[Language, str] = {"en": ", ", "ko": ", ", "ja": "、", "zh": "、"}
 _QUOTES: dict[Language, tuple[str, str]] = {
-    "en": ("“", "”"), "ko": ("“", "”"), "ja": ("「", "」"), "zh": ("“", "”"),
+    "en": ("“", "”"),
+    "ko": ("“", "”"),
+    "ja": ("「", "」"),
+    "zh": ("“", "”"),
 }
 
 

@@ -13,10 +13,12 @@ ASCII there.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from bot.domain import Paper
 from bot.text import clean
@@ -26,7 +28,7 @@ _NUMBER = re.compile(
     r"""
     (?<![A-Za-z0-9_.])(?<![A-Za-z]-)(?<![A-Za-z0-9]['’])
     (?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
-    (?:\s?(?P<unit>%|(?i:percent|thousand|million|billion|trillion)\b
+    (?:[\s-]?(?P<unit>%|(?i:percent|thousand|million|billion|trillion)\b
         |[kKMBT](?![A-Za-z0-9])|[xX×](?![A-Za-z0-9])|[억만천亿億万千]))?
     (?![A-Za-z0-9])
     """,
@@ -38,21 +40,38 @@ _WORD = re.compile(r"[A-Za-z]+")
 _JOINERS = re.compile(r"[-'’.]")
 
 _MAGNITUDE: dict[str, int] = {
-    "k": 3, "thousand": 3, "천": 3, "千": 3, "만": 4, "万": 4, "m": 6, "million": 6,
-    "억": 8, "亿": 8, "億": 8, "b": 9, "billion": 9, "t": 12, "trillion": 12,
+    "k": 3,
+    "thousand": 3,
+    "천": 3,
+    "千": 3,
+    "만": 4,
+    "万": 4,
+    "m": 6,
+    "million": 6,
+    "억": 8,
+    "亿": 8,
+    "億": 8,
+    "b": 9,
+    "billion": 9,
+    "t": 12,
+    "trillion": 12,
 }
-_NUMBER_WORDS: dict[str, int] = {
-    word: n
-    for n, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split()
-    )
-} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
+_SMALL_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
+_NUMBER_WORDS: dict[str, int] = {word: n for n, word in enumerate(_SMALL_NUMBERS.split())} | {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "dozen": 12,
+}
 
 # Acronyms any ML summary may use without the abstract spelling them out.
-_GENERIC = frozenset(
+_GENERIC_ACRONYMS = (
     "ai ml dl llm lm vlm mllm nlp cv rl rlhf sft gpu tpu cpu api sota qa cnn rnn gan vae mlp "
-    "moe asr tts ocr url pdf ui kv ood iid tl dr tldr".split()
+    "moe asr tts ocr url pdf ui kv ood iid tl dr tldr"
 )
+_GENERIC = frozenset(_GENERIC_ACRONYMS.split())
 
 
 @dataclass(frozen=True)
@@ -74,12 +93,24 @@ class Grounded:
     dropped: int
 
 
-def _numbers(text: str) -> Iterable[tuple[Decimal, Decimal]]:
-    """(value as written, absolute value) for each number in `text`."""
+class _Number(NamedTuple):
+    value: Decimal  # as written: 7 in "7B", 84.0 in "84.0%"
+    absolute: Decimal  # with its magnitude: 7E+9 for "7B", "7 billion" and "70억"
+    scaled: bool  # it had a magnitude (k, M, B, billion, 억...)
+
+
+def _numbers(text: str) -> Iterable[_Number]:
     for match in _NUMBER.finditer(_URL.sub(" ", text)):
         value = Decimal(match.group("value").replace(",", ""))
-        unit = (match.group("unit") or "").lower()
-        yield value, value.scaleb(_MAGNITUDE.get(unit, 0))
+        exponent = _MAGNITUDE.get((match.group("unit") or "").lower(), 0)
+        yield _Number(value, value.scaleb(exponent), exponent != 0)
+
+
+def _number_supported(number: _Number, ev: Evidence) -> bool:
+    """A scaled number needs its absolute value; a plain one its value (84% ~ 84.0%)."""
+    if number.absolute in ev.absolutes:
+        return True
+    return not number.scaled and number.value in ev.values
 
 
 def _norm(token: str) -> str:
@@ -90,7 +121,7 @@ def _terms(text: str) -> set[str]:
     tokens = _TOKEN.findall(_URL.sub(" ", text))
     terms = {_norm(t) for t in tokens}
     terms.update(_norm(part) for t in tokens for part in re.split(r"[-'’]", t))
-    terms.update(_norm(a + b) for a, b in zip(tokens, tokens[1:], strict=False))
+    terms.update(_norm(a + b) for a, b in itertools.pairwise(tokens))
     return terms
 
 
@@ -100,12 +131,13 @@ def evidence(*texts: str, exclude: Sequence[str] = ()) -> Evidence:
     for needle in exclude:
         if needle:
             text = text.replace(needle, " ")
-    pairs = list(_numbers(text))
+    numbers = list(_numbers(text))
     words = tuple(w.lower() for w in _WORD.findall(_URL.sub(" ", text)))
-    values = {v for v, _ in pairs} | {Decimal(_NUMBER_WORDS[w]) for w in words if w in _NUMBER_WORDS}
+    spelled = {Decimal(_NUMBER_WORDS[w]) for w in words if w in _NUMBER_WORDS}
+    values = {n.value for n in numbers} | spelled
     return Evidence(
         values=frozenset(values),
-        absolutes=frozenset(a for _, a in pairs) | frozenset(values),
+        absolutes=frozenset(n.absolute for n in numbers) | frozenset(values),
         terms=frozenset(_terms(text)),
         words=words,
     )
@@ -128,15 +160,14 @@ def _abbreviates(acronym: str, words: Sequence[str]) -> bool:
     if size < 2 or size > 8:
         return False
     return any(
-        "".join(w[0] for w in words[i : i + size]) == acronym
-        for i in range(len(words) - size + 1)
+        "".join(w[0] for w in words[i : i + size]) == acronym for i in range(len(words) - size + 1)
     )
 
 
 def _name_supported(token: str, ev: Evidence) -> bool:
     norm = _norm(token)
     stem = norm[:-1] if norm.endswith("s") and len(norm) > 2 else norm
-    if {norm, stem} & (ev.terms | _GENERIC):
+    if any(form in ev.terms or form in _GENERIC for form in (norm, stem)):
         return True
     return stem.isalpha() and _abbreviates(stem, ev.words)
 
@@ -144,10 +175,7 @@ def _name_supported(token: str, ev: Evidence) -> bool:
 def unsupported(text: str, ev: Evidence) -> list[str]:
     """The numbers and named things in `text` that the evidence does not support."""
     bare = _URL.sub(" ", text)
-    missing = [
-        f"{value}" for value, absolute in _numbers(bare)
-        if value not in ev.values and absolute not in ev.absolutes
-    ]
+    missing = [f"{n.value}" for n in _numbers(bare) if not _number_supported(n, ev)]
     names = [name for name in _NAME.findall(bare) if _is_named(name)]
     return missing + [n for n in names if not _name_supported(n, ev)]
 

@@ -35,7 +35,7 @@ MAX_RETRY_AFTER = 60.0
 Pace = Callable[[], Awaitable[object]]
 
 
-class RetryableStatus(Exception):
+class RetryableStatusError(Exception):
     """An answer worth trying again (429/5xx); carries the response for `Retry-After`."""
 
     def __init__(self, response: httpx.Response) -> None:
@@ -68,9 +68,9 @@ class _Wait:
         self.cap = cap
 
     def __call__(self, state: RetryCallState) -> float:
-        delay = min(self.cap, self.base * 2 ** (state.attempt_number - 1))
+        delay = min(self.cap, self.base * 2.0 ** (state.attempt_number - 1))
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RetryableStatus):
+        if isinstance(error, RetryableStatusError):
             asked = retry_after_seconds(error.response.headers.get("Retry-After"))
             if asked is not None:
                 delay = max(delay, min(asked, MAX_RETRY_AFTER))
@@ -96,7 +96,7 @@ async def get_with_retry(
     retrying = AsyncRetrying(
         stop=stop_after_attempt(retries + 1),
         wait=_Wait(backoff),
-        retry=retry_if_exception_type((RetryableStatus, httpx.TransportError)),
+        retry=retry_if_exception_type((RetryableStatusError, httpx.TransportError)),
         before_sleep=before_sleep_log(log, logging.WARNING),
         reraise=True,
     )
@@ -104,7 +104,7 @@ async def get_with_retry(
         async for attempt in retrying:
             with attempt:
                 return await _attempt(client, url, params, pace)
-    except RetryableStatus as error:
+    except RetryableStatusError as error:
         code = error.response.status_code
         raise UpstreamError(
             f"{what} is not answering right now (HTTP {code}); try again in a few minutes"
@@ -126,5 +126,5 @@ async def _attempt(
         await pace()
     response = await client.get(url, params=params)
     if response.status_code in RETRY_STATUSES:
-        raise RetryableStatus(response)
+        raise RetryableStatusError(response)
     return response

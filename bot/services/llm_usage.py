@@ -58,8 +58,10 @@ class LLMUsage:
         month = self.current_month()
         tokens_key, calls_key = f"pb:llm:tokens:{month}", f"pb:llm:calls:{month}"
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incrby(tokens_key, tokens).incr(calls_key)
-            pipe.expire(tokens_key, _KEEP_SECONDS).expire(calls_key, _KEEP_SECONDS)
+            pipe.incrby(tokens_key, tokens)
+            pipe.incr(calls_key)
+            pipe.expire(tokens_key, _KEEP_SECONDS)
+            pipe.expire(calls_key, _KEEP_SECONDS)
             total, *_ = await pipe.execute()
         return int(total)
 

@@ -20,16 +20,18 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from bot.domain import Paper
+from bot.services.aio import done
 
 log = logging.getLogger(__name__)
 
 KNOWN_KEY = "pb:known"
 COMMUNITY_FIELDS = ("upvotes", "github_repo", "project_page", "ai_keywords")
 _TOKEN = re.compile(r"\w+")
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from in into is it of on or the to via with we our "
-    "using towards toward what how".split()
+_STOPWORD_LIST = (
+    "a an and are as at be by for from in into is it of on or the to via with we our using "
+    "towards toward what how"
 )
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
 def paper_key(arxiv_id: str) -> str:
@@ -37,13 +39,15 @@ def paper_key(arxiv_id: str) -> str:
 
 
 def combine(old: Paper | None, new: Paper) -> Paper:
-    """`new` merged into `old`: newest arXiv version for bibliography, freshest HF community data."""
+    """`new` merged into `old`: newest arXiv version's bibliography, HF's latest community data."""
     if old is None:
         return new
     newer, other = (new, old) if (new.version or 0) >= (old.version or 0) else (old, new)
     merged = newer.merged(other)
     community = {
-        name: getattr(new, name) for name in COMMUNITY_FIELDS if getattr(new, name) not in (None, ())
+        name: getattr(new, name)
+        for name in COMMUNITY_FIELDS
+        if getattr(new, name) not in (None, ())
     }
     if not community:
         return merged
@@ -66,6 +70,11 @@ def _load(raw: bytes | str | None) -> Paper | None:
         return None
 
 
+def _seed(bare: Paper | None, paper: Paper) -> Paper | None:
+    """What a new versioned record starts from: the bare record, if it is not another version."""
+    return bare if bare is not None and bare.version in (None, paper.version) else None
+
+
 class PaperCache:
     """Day cache and known-paper index over one Redis; every key starts with `pb:`."""
 
@@ -85,37 +94,45 @@ class PaperCache:
     async def put_many(self, papers: Iterable[Paper]) -> None:
         """Cache `papers` for `ttl` seconds under bare and versioned ids, and remember them.
 
-        Read-merge-write without a transaction: two writers racing may drop one side's upvote
-        figure until the next write, which a cache can afford.
+        A paper without a version (Hugging Face's) also lands in the cached arXiv version's
+        record, so a versioned look-up sees the upvotes too. Read-merge-write without a
+        transaction: two writers racing may drop one side's upvotes until the next write,
+        which a cache can afford.
         """
         batch = list(papers)
         if not batch:
             return
-        keys = sorted({key for p in batch for key in self._keys(p)})
-        olds = dict(zip(keys, map(_load, await self.redis.mget(keys)), strict=True))
-        for paper in batch:
-            for key in self._keys(paper):
-                olds[key] = combine(olds.get(key), paper)
+        bare = await self._read({paper_key(p.arxiv_id) for p in batch})
+        targets = [(p, self._targets(p, bare[paper_key(p.arxiv_id)])) for p in batch]
+        olds = bare | await self._read({k for _, keys in targets for k in keys} - bare.keys())
+        records: dict[str, Paper] = {}
+        for paper, keys in targets:
+            bare_record = records.get(keys[0]) or olds[keys[0]]
+            for key in keys:
+                old = records.get(key) or olds[key] or _seed(bare_record, paper)
+                records[key] = combine(old, paper)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key, paper in olds.items():
-                if paper is not None:
-                    pipe.set(key, paper.model_dump_json(), ex=self.ttl)
+            for key, record in records.items():
+                pipe.set(key, record.model_dump_json(), ex=self.ttl)
             await pipe.execute()
         await self.remember(batch)
 
     async def remember(self, papers: Iterable[Paper]) -> None:
         """Add `papers` to the permanent known-paper index, merged with what it already holds."""
-        batch = {paper.arxiv_id: paper for paper in papers}
+        batch = list(papers)
         if not batch:
             return
-        ids = list(batch)
-        olds = await self.redis.hmget(KNOWN_KEY, ids)
-        merged = {i: combine(_load(old), batch[i]) for i, old in zip(ids, olds, strict=True)}
-        await self.redis.hset(KNOWN_KEY, mapping={i: p.model_dump_json() for i, p in merged.items()})
+        ids = list(dict.fromkeys(paper.arxiv_id for paper in batch))
+        olds = await done(self.redis.hmget(KNOWN_KEY, ids))
+        records = {i: _load(old) for i, old in zip(ids, olds, strict=True)}
+        for paper in batch:
+            records[paper.arxiv_id] = combine(records[paper.arxiv_id], paper)
+        mapping = {i: p.model_dump_json() for i, p in records.items() if p is not None}
+        await done(self.redis.hset(KNOWN_KEY, mapping=mapping))
 
     async def known(self, arxiv_id: str) -> Paper | None:
         """The index's record of one paper (bare id), or None."""
-        return _load(await self.redis.hget(KNOWN_KEY, arxiv_id))
+        return _load(await done(self.redis.hget(KNOWN_KEY, arxiv_id)))
 
     async def known_matches(self, query: str, limit: int) -> list[Paper]:
         """Known papers whose title (and HF keywords) share words with `query`, best first.
@@ -139,9 +156,16 @@ class PaperCache:
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [paper for _, _, paper in scored[:limit]]
 
+    async def _read(self, keys: set[str]) -> dict[str, Paper | None]:
+        ordered = sorted(keys)
+        raws = await self.redis.mget(ordered) if ordered else []
+        return dict(zip(ordered, map(_load, raws), strict=True))
+
     @staticmethod
-    def _keys(paper: Paper) -> list[str]:
+    def _targets(paper: Paper, cached: Paper | None) -> list[str]:
+        """Keys `paper` is written under: bare, plus its own or the cached record's version."""
+        version = paper.version or (cached.version if cached else None)
         keys = [paper_key(paper.arxiv_id)]
-        if paper.version:
-            keys.append(paper_key(paper.versioned_id))
+        if version:
+            keys.append(paper_key(f"{paper.arxiv_id}v{version}"))
         return keys

@@ -22,9 +22,18 @@ _Z = 1.96  # 95 % confidence for the Wilson bound
 @dataclass(frozen=True)
 class Candidate:
     paper: Paper
-    tally: Tally = Tally()
+    tally: Tally = field(default_factory=Tally)
     shared: int = 0
     sources: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """What each signal is normalised against in one ranking run."""
+
+    max_upvotes: int
+    max_shared: int
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -47,15 +56,24 @@ def wilson_lower_bound(up: int, down: int) -> float:
 
 
 def _topic_terms(topics: Iterable[str]) -> list[frozenset[str]]:
-    return [frozenset(t.lower() for t in _TOKEN.findall(topic)) for topic in topics if topic.strip()]
+    return [
+        frozenset(t.lower() for t in _TOKEN.findall(topic)) for topic in topics if topic.strip()
+    ]
 
 
 def _matched_topics(paper: Paper, topics: Sequence[str], terms: list[frozenset[str]]) -> list[str]:
-    words = set(_TOKEN.findall(f"{paper.title} {paper.abstract}".lower()))
-    words.update(k.lower() for k in paper.ai_keywords)
+    """Topics whose every term occurs in the paper's text, keywords or categories.
+
+    Substring tests on the lower-cased text (C speed) rather than tokenising each abstract:
+    "llm" matches "LLMs", which is what a reader means.
+    """
+    text = f"{paper.title} {paper.abstract} {' '.join(paper.ai_keywords)}".lower()
     cats = {c.lower() for c in paper.categories}
-    return [topic for topic, need in zip(topics, terms, strict=True)
-            if need and (need <= words or need <= cats)]
+    return [
+        topic
+        for topic, need in zip(topics, terms, strict=True)
+        if need and (need <= cats or all(term in text for term in need))
+    ]
 
 
 def _recency(paper: Paper, now: datetime) -> float:
@@ -66,7 +84,10 @@ def _recency(paper: Paper, now: datetime) -> float:
 
 
 def rank(
-    candidates: Sequence[Candidate], *, topics: Sequence[str] = (), limit: int = 10,
+    candidates: Sequence[Candidate],
+    *,
+    topics: Sequence[str] = (),
+    limit: int = 10,
     now: datetime | None = None,
 ) -> list[Ranked]:
     """The best `limit` candidates, best first; ties broken by upvotes, then id for stability."""
@@ -75,24 +96,27 @@ def rank(
     topics = [t for t in topics if t.strip()]
     max_upvotes = max((c.paper.upvotes or 0 for c in candidates), default=0)
     max_shared = max((c.shared for c in candidates), default=0)
-    scored = [_score(c, topics, terms, max_upvotes, max_shared, now) for c in candidates]
-    scored.sort(key=lambda r: (-r.score, -(r.candidate.paper.upvotes or 0),
-                               r.candidate.paper.arxiv_id))
+    scale = _Scale(max_upvotes, max_shared, now)
+    scored = [_score(c, topics, terms, scale) for c in candidates]
+    scored.sort(
+        key=lambda r: (-r.score, -(r.candidate.paper.upvotes or 0), r.candidate.paper.arxiv_id)
+    )
     return scored[:limit]
 
 
 def _score(
-    c: Candidate, topics: Sequence[str], terms: list[frozenset[str]], max_upvotes: int,
-    max_shared: int, now: datetime,
+    c: Candidate, topics: Sequence[str], terms: list[frozenset[str]], scale: _Scale
 ) -> Ranked:
     matched = _matched_topics(c.paper, topics, terms) if terms else []
     upvotes = c.paper.upvotes or 0
     signals = {
         "votes": wilson_lower_bound(c.tally.up, c.tally.down),
-        "upvotes": math.log1p(upvotes) / math.log1p(max_upvotes) if max_upvotes else 0.0,
+        "upvotes": math.log1p(upvotes) / math.log1p(scale.max_upvotes)
+        if scale.max_upvotes
+        else 0.0,
         "topics": len(matched) / len(terms) if terms else 0.0,
-        "shared": c.shared / max_shared if max_shared else 0.0,
-        "recency": _recency(c.paper, now),
+        "shared": c.shared / scale.max_shared if scale.max_shared else 0.0,
+        "recency": _recency(c.paper, scale.now),
     }
     score = sum(WEIGHTS[name] * value for name, value in signals.items())
     return Ranked(c, round(score, 6), _why(c, matched))

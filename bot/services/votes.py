@@ -17,6 +17,7 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from bot.domain import MessageRef, Tally, VoteChange
+from bot.services.aio import as_str, done
 from bot.weeks import iso_week
 
 # KEYS: none (the ledger lives under ARGV[1] = prefix; single-node Redis).
@@ -78,8 +79,15 @@ class VoteStore:
         self._script = redis.register_script(_SCRIPT)
 
     async def record_vote(
-        self, arxiv_id: str, user: str, value: int, *, platform: str,
-        message: MessageRef | None = None, emoji: str = "vote", at: datetime | None = None,
+        self,
+        arxiv_id: str,
+        user: str,
+        value: int,
+        *,
+        platform: str,
+        message: MessageRef | None = None,
+        emoji: str = "vote",
+        at: datetime | None = None,
     ) -> VoteChange:
         """Add the user's `value` (+1 or -1) on the paper through `emoji`; idempotent."""
         if value not in (1, -1):
@@ -87,23 +95,40 @@ class VoteStore:
         return await self._apply(arxiv_id, f"{platform}:{user}", emoji, value, added=True, at=at)
 
     async def remove_vote(
-        self, arxiv_id: str, user: str, *, platform: str, emoji: str = "vote",
-        message: MessageRef | None = None, at: datetime | None = None,
+        self,
+        arxiv_id: str,
+        user: str,
+        *,
+        platform: str,
+        emoji: str = "vote",
+        message: MessageRef | None = None,
+        at: datetime | None = None,
     ) -> VoteChange:
         """Withdraw the reaction `emoji`; the vote falls back to the user's remaining ones."""
         return await self._apply(arxiv_id, f"{platform}:{user}", emoji, 1, added=False, at=at)
 
     async def _apply(
-        self, arxiv_id: str, user: str, emoji: str, value: int, *, added: bool,
+        self,
+        arxiv_id: str,
+        user: str,
+        emoji: str,
+        value: int,
+        *,
+        added: bool,
         at: datetime | None,
     ) -> VoteChange:
         args = [self._prefix, arxiv_id, user, emoji, value, int(added), iso_week(at)]
-        previous, current, up, down = await self._script(args=args)
-        return VoteChange(arxiv_id=arxiv_id, user=user, previous=previous, current=current,
-                          tally=Tally(up=up, down=down))
+        previous, current, up, down = await self._script(args=args)  # type: ignore[arg-type]
+        return VoteChange(
+            arxiv_id=arxiv_id,
+            user=user,
+            previous=previous,
+            current=current,
+            tally=Tally(up=up, down=down),
+        )
 
     async def tally(self, arxiv_id: str) -> Tally:
-        up, down = await self._redis.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"])
+        up, down = await done(self._redis.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"]))
         return Tally(up=int(up or 0), down=int(down or 0))
 
     async def tallies(self, arxiv_ids: list[str], week: str | None = None) -> dict[str, Tally]:
@@ -114,21 +139,26 @@ class VoteStore:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for arxiv_id in arxiv_ids:
                     pipe.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"])
-                rows = await pipe.execute()
+                rows: list[list[bytes | None]] = await pipe.execute()
         else:
             fields = [f"{i}:{f}" for i in arxiv_ids for f in ("up", "down")]
-            flat = await self._redis.hmget(f"{self._prefix}wtally:{week}", fields)
+            flat = await done(self._redis.hmget(f"{self._prefix}wtally:{week}", fields))
             rows = [flat[i : i + 2] for i in range(0, len(flat), 2)]
-        return {i: Tally(up=int(r[0] or 0), down=int(r[1] or 0)) for i, r in zip(arxiv_ids, rows, strict=True)}
+        return {
+            i: Tally(up=int(r[0] or 0), down=int(r[1] or 0))
+            for i, r in zip(arxiv_ids, rows, strict=True)
+        }
 
-    async def leaderboard(self, week: str | None = None, limit: int = 10) -> list[tuple[str, Tally]]:
+    async def leaderboard(
+        self, week: str | None = None, limit: int = 10
+    ) -> list[tuple[str, Tally]]:
         """Papers by net votes, best first: of one ISO week, or of all time (`week=None`)."""
         key = f"{self._prefix}lb:week:{week}" if week else f"{self._prefix}lb:all"
         rows = await self._redis.zrevrangebyscore(key, "+inf", 1, 0, limit, withscores=True)
-        ids = [m.decode() for m, _ in sorted(rows, key=lambda r: (-r[1], r[0]))]
+        ids = [bytes(m).decode() for m, _ in sorted(rows, key=lambda r: (-r[1], r[0]))]
         tallies = await self.tallies(ids, week)
         return [(i, tallies[i]) for i in ids]
 
     async def user_vote(self, arxiv_id: str, user: str, *, platform: str) -> int:
-        raw = await self._redis.hget(f"{self._prefix}vote:{arxiv_id}", f"{platform}:{user}")
-        return int(raw.decode().split("|")[0]) if raw else 0
+        raw = await done(self._redis.hget(f"{self._prefix}vote:{arxiv_id}", f"{platform}:{user}"))
+        return int(as_str(raw).split("|")[0]) if raw else 0

@@ -163,8 +163,14 @@ class LoopbackServer:
         body = await request.read()
         with self._lock:
             self.requests.append(
-                Recorded(request.method, request.path, dict(request.query), dict(request.headers),
-                         body, asyncio.get_running_loop().time())
+                Recorded(
+                    request.method,
+                    request.path,
+                    dict(request.query),
+                    dict(request.headers),
+                    body,
+                    asyncio.get_running_loop().time(),
+                )
             )
         fault = self._next_fault(request.path)
         if self.delay:
@@ -175,6 +181,10 @@ class LoopbackServer:
             if fault.garbage:
                 return web.Response(body=b"\x00<<not json or xml>>\xff{", content_type="text/plain")
             if fault.status is not None:
-                return web.Response(status=fault.status, text=fault.body, headers=fault.headers,
-                                    content_type="application/json")
+                return web.Response(
+                    status=fault.status,
+                    text=fault.body,
+                    headers=fault.headers,
+                    content_type="application/json",
+                )
         return await handler(request)

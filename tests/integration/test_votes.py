@@ -1,6 +1,6 @@
 import asyncio
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -77,14 +77,18 @@ async def test_weekly_and_all_time_leaderboards_agree(votes: VoteStore) -> None:
     await votes.remove_vote("A", "u1", platform="slack", at=W11)
     assert await votes.leaderboard("2024-W10") == []
     assert await votes.tallies(["A", "B", "C"], "2024-W11") == {
-        "A": Tally(up=1), "B": Tally(up=2), "C": Tally(down=1)}
+        "A": Tally(up=1),
+        "B": Tally(up=2),
+        "C": Tally(down=1),
+    }
 
 
 async def test_concurrent_votes_are_exact(votes: VoteStore) -> None:
     users = [f"u{i}" for i in range(200)]
     await asyncio.gather(*(votes.record_vote(P, u, 1, platform="slack", at=W11) for u in users))
-    await asyncio.gather(*(votes.record_vote(P, u, -1, platform="slack", emoji="👎", at=W11)
-                           for u in users[:50]))
+    await asyncio.gather(
+        *(votes.record_vote(P, u, -1, platform="slack", emoji="👎", at=W11) for u in users[:50])
+    )
     assert await votes.tally(P) == Tally(up=150, down=50)
 
 

@@ -7,10 +7,22 @@ from bot.weeks import iso_week, parse_week, previous_week, week_bounds
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("+1", "👍"), ("+1::skin-tone-3", "👍"), ("thumbsup", "👍"), ("👍🏽", "👍"), ("👍\ufe0f", "👍"),
-     (":fire:", "🔥"), ("arrow_up", "⬆"), ("⬆️", "⬆"), ("-1::skin-tone-6", "👎"), ("eyes", "👀")],
+    [
+        ("+1", "👍"),
+        ("+1::skin-tone-3", "👍"),
+        ("thumbsup", "👍"),
+        ("👍🏽", "👍"),
+        ("👍\ufe0f", "👍"),
+        (":fire:", "🔥"),
+        ("arrow_up", "⬆"),
+        ("⬆️", "⬆"),
+        ("-1::skin-tone-6", "👎"),
+        ("eyes", "👀"),
+    ],
 )
-def test_canonical_folds_skin_tones_aliases_and_variation_selectors(raw: str, expected: str) -> None:
+def test_canonical_folds_skin_tones_aliases_and_variation_selectors(
+    raw: str, expected: str
+) -> None:
     assert canonical(raw) == expected
 
 
@@ -32,7 +44,9 @@ def test_weeks() -> None:
     assert previous_week("2024-W01") == "2023-W52"
     start, end = week_bounds("2024-W11")
     assert (start.isoformat(), end.isoformat()) == (
-        "2024-03-11T00:00:00+00:00", "2024-03-18T00:00:00+00:00")
+        "2024-03-11T00:00:00+00:00",
+        "2024-03-18T00:00:00+00:00",
+    )
     assert iso_week(start) == "2024-W11"
     with pytest.raises(BadReference, match="2024-W11"):
         parse_week("2024-11")

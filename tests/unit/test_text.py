@@ -10,7 +10,7 @@ from bot.text import clean, latex_to_text, sanitize, sentences, split_text, trun
         ("\\emph{Quiet-STaR} is \\textbf{new}", "Quiet-STaR is new"),
         ("$O(n^{2})$ time", "O(n^2) time"),
         ("accuracy $\\geq$ 90\\%", "accuracy ≥ 90%"),
-        ("Schr\\\"{o}dinger", "Schrödinger"),
+        ('Schr\\"{o}dinger', "Schrödinger"),
         ("$\\alpha$-divergence", "α-divergence"),
         ("cost \\$5", "cost $5"),
     ],
@@ -21,13 +21,23 @@ def test_latex_rendered_readably(raw: str, expected: str) -> None:
 
 def test_clean_folds_arxiv_hard_wraps() -> None:
     title = "Quiet-STaR: Language Models Can Teach Themselves to Think Before\n  Speaking"
-    assert clean(title) == "Quiet-STaR: Language Models Can Teach Themselves to Think Before Speaking"
+    assert (
+        clean(title) == "Quiet-STaR: Language Models Can Teach Themselves to Think Before Speaking"
+    )
 
 
 @pytest.mark.parametrize(
     "hostile",
-    ["@everyone look", "@here now", "<!channel> hi", "<!here>", "<!everyone>",
-     "<!subteam^S123|@team>", "@EVERYONE", "<@&123456789>"],
+    [
+        "@everyone look",
+        "@here now",
+        "<!channel> hi",
+        "<!here>",
+        "<!everyone>",
+        "<!subteam^S123|@team>",
+        "@EVERYONE",
+        "<@&123456789>",
+    ],
 )
 def test_mass_mentions_are_defused(hostile: str) -> None:
     safe = sanitize(hostile)
@@ -43,7 +53,11 @@ def test_control_and_bidi_characters_are_removed() -> None:
 
 def test_sentences_keep_cjk_full_stops() -> None:
     assert sentences("First one. Second! 三番目。四番目。") == [
-        "First one.", "Second!", "三番目。", "四番目。"]
+        "First one.",
+        "Second!",
+        "三番目。",
+        "四番目。",
+    ]
 
 
 def test_split_never_cuts_inside_a_sentence() -> None:

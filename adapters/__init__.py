@@ -1,0 +1,1 @@
+"""Chat platform adapters: each translates one platform for the Paperboy core."""

@@ -1,0 +1,1 @@
+"""Paperboy on Discord: discord.py client, payload translation, embeds and the ChatPort."""

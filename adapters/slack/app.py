@@ -1,0 +1,282 @@
+"""The Slack adapter: a Bolt `AsyncApp` whose listeners translate Slack into core calls.
+
+Bolt verifies signatures (401 for a forged, missing or stale one), answers `url_verification`
+and `ssl_check`, learns the bot's identity from `auth.test` and acks; slack_sdk retries Web API
+calls. This module only decides *what* to do:
+
+- `/paper <text>` is acknowledged at once (Slack's 3 s rule) and answered in a background task:
+  paper messages are posted with `chat.postMessage` and mapped for votes (`Paperboy.posted`);
+  where the bot cannot post (`not_in_channel`, `channel_not_found`, DMs...) the reply goes
+  through the command's `response_url`. Help and user errors are ephemeral.
+- `reaction_added` / `reaction_removed` on a message become votes, except the bot's own;
+  they are recorded before the HTTP answer, so a failure answers 500 and Slack's retry
+  (`X-Slack-Retry-Num`) redelivers it, while the core's `event_id` dedup counts it once.
+- Channel messages linking papers become digest candidates (each `event_id` once).
+- `@Paperboy <text>` works like `/paper <text>` in that channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import ClientError, ClientSession
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import translate
+from adapters.slack.chat import ResponseUrlError, SlackChat, build_client, error_code
+from bot.app import Paperboy
+from bot.commands import CommandContext, Reply, registry
+from bot.errors import ConfigError
+from bot.refs import find_references
+from bot.render import Context, Paragraph, RichMessage
+
+log = logging.getLogger(__name__)
+PLATFORM = translate.PLATFORM
+LOOKING_UP = "🔎 Looking that up — the summary will appear in this channel in a moment."
+SORRY = "Sorry, something went wrong on Paperboy's side. Please try again in a minute."
+INVITE_TIP = (
+    "Paperboy is not a member of this channel, so reactions here are not counted as "
+    "votes. Invite it with `/invite @Paperboy`."
+)
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+Body = Mapping[str, Any]
+
+
+class _WithholdBody(logging.Filter):
+    """Bolt logs a refused request's body and signature at INFO; a replayed genuine request
+    carries a `response_url` and Slack's verification token, so keep only the fact."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid request signature"):
+            record.msg, record.args = "Invalid request signature detected (request refused)", ()
+        return True
+
+
+_WITHHOLD = _WithholdBody()
+
+
+class SlackAdapter:
+    """Everything Slack-side for one Paperboy; build it with `SlackAdapter.open(...)`."""
+
+    def __init__(
+        self,
+        paperboy: Paperboy,
+        client: AsyncWebClient,
+        *,
+        signing_secret: str | None,
+        session: ClientSession | None = None,
+        interval: float = 1.0,
+    ) -> None:
+        self.paperboy = paperboy
+        self.chat = SlackChat(client, interval=interval, session=session)
+        # Without a secret (Socket Mode, where Bolt skips the check) a random one still makes
+        # every HTTP request fail verification: never serve unsigned requests.
+        self.bolt = AsyncApp(
+            client=client,
+            signing_secret=signing_secret or secrets.token_hex(32),
+            process_before_response=True,
+            name="paperboy",
+        )
+        for name in ("slack_bolt.RequestVerification", "slack_bolt.AsyncRequestVerification"):
+            logging.getLogger(name).addFilter(_WITHHOLD)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._register()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, paperboy: Paperboy, *, http: bool = True, interval: float = 1.0
+    ) -> AsyncIterator[SlackAdapter]:
+        """The adapter with its HTTP session; on exit, running replies finish (or are cut off
+        after `grace`) and the session closes. HTTP mode requires SLACK_SIGNING_SECRET."""
+        settings = paperboy.settings
+        if settings.slack_bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN: set it to the app's Bot User OAuth Token (xoxb-…)")
+        secret = settings.slack_signing_secret
+        if http and secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET: required to verify Slack's HTTP requests")
+        async with ClientSession() as session:
+            client = build_client(settings.slack_bot_token, settings.slack_api_url, session)
+            adapter = cls(
+                paperboy,
+                client,
+                session=session,
+                interval=interval,
+                signing_secret=secret.get_secret_value() if secret else None,
+            )
+            try:
+                yield adapter
+            finally:
+                await adapter.drain(grace=30.0)
+
+    # -- background work -----------------------------------------------------------------------
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` after the ack; tracked so that `drain()` can wait for it."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for every reply in flight (new ones included); cancel those past `grace` s."""
+        while self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+                return
+
+    # -- listeners -----------------------------------------------------------------------------
+    def _register(self) -> None:
+        self.bolt.command("/paper")(self._on_paper)
+        self.bolt.event("reaction_added")(self._on_reaction)
+        self.bolt.event("reaction_removed")(self._on_reaction)
+        self.bolt.event("message")(self._on_message)
+        self.bolt.event("app_mention")(self._on_mention)
+
+    async def _on_paper(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        text = str(body.get("text") or "")
+        await ack(LOOKING_UP if is_lookup(text) else "")
+        ctx = translate.command_context(body, is_admin=False)
+        self.spawn(self.answer(ctx, text, response_url=body.get("response_url")))
+
+    async def _on_reaction(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        event = translate.reaction_changed(body)
+        if event is None or event.user in translate.bot_user_ids(body, [context.bot_user_id]):
+            return
+        await self.paperboy.reaction(event, platform=PLATFORM)
+
+    async def _on_message(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        event = translate.message_posted(body)
+        if event is None or event.user in translate.bot_user_ids(body, [context.bot_user_id]):
+            return
+        if find_references(event.text) and await self._first_time(body):
+            await self.paperboy.message(event)
+
+    async def _on_mention(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        event = body.get("event") or {}
+        user, channel = event.get("user"), event.get("channel")
+        if not user or not channel or event.get("bot_id") or not await self._first_time(body):
+            return
+        if user in translate.bot_user_ids(body, [context.bot_user_id]):
+            return
+        ctx = CommandContext(platform=PLATFORM, user=str(user), channel=translate.channel(channel))
+        self.spawn(self.answer(ctx, translate.mention_text(event), response_url=None))
+
+    async def _first_time(self, body: Body) -> bool:
+        event_id = body.get("event_id")
+        return not event_id or await self.paperboy.guards.first_time(PLATFORM, str(event_id))
+
+    # -- answering a command -------------------------------------------------------------------
+    async def answer(self, ctx: CommandContext, text: str, *, response_url: str | None) -> None:
+        """Run `/paper <text>` through the core and deliver the reply; never raises."""
+        try:
+            if needs_admin(text):
+                ctx = CommandContext(
+                    platform=ctx.platform,
+                    user=ctx.user,
+                    channel=ctx.channel,
+                    is_admin=await self.is_admin(ctx.user),
+                )
+            reply = await self.paperboy.command(ctx, text)
+        except Exception:
+            log.exception("/paper failed in %s", ctx.channel.key)
+            reply = Reply.error(SORRY)
+        try:
+            await self.deliver(ctx, reply, response_url)
+        except (SlackApiError, ResponseUrlError, ClientError, TimeoutError) as exc:
+            log.warning("could not deliver a /paper reply in %s: %s", ctx.channel.key, _why(exc))
+
+    async def is_admin(self, user: str) -> bool:
+        """Workspace admins and owners (`users.info`), or a user listed in PAPERBOY_ADMINS."""
+        admins = self.paperboy.settings.admin_ids
+        if user in admins or f"{PLATFORM}:{user}" in admins:
+            return True
+        try:
+            info = await self.chat.client.users_info(user=user)
+        except SlackApiError as exc:
+            log.warning("users.info failed (%s): treating %s as a member", error_code(exc), user)
+            return False
+        profile = info.get("user") or {}
+        return any(profile.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+
+    async def deliver(self, ctx: CommandContext, reply: Reply, response_url: str | None) -> None:
+        """Ephemeral replies to the user only; the rest posted in the channel and mapped."""
+        messages = reply.messages or _as_messages(reply.text)
+        if not messages:
+            return
+        if reply.ephemeral or not reply.ok:
+            await self._whisper(ctx, messages, response_url)
+        else:
+            await self._publish(ctx, messages, response_url)
+
+    async def _whisper(
+        self, ctx: CommandContext, messages: Sequence[RichMessage], response_url: str | None
+    ) -> None:
+        try:
+            await self.chat.post_ephemeral(ctx.channel, ctx.user, messages)
+        except SlackApiError as exc:
+            if response_url is None:
+                raise
+            log.info(
+                "chat.postEphemeral in %s: %s; using response_url", ctx.channel.key, error_code(exc)
+            )
+            await self.chat.respond(response_url, messages, ephemeral=True)
+
+    async def _publish(
+        self, ctx: CommandContext, messages: Sequence[RichMessage], response_url: str | None
+    ) -> None:
+        for index, message in enumerate(messages):
+            try:
+                ref = await self.chat.post(ctx.channel, message)
+            except SlackApiError as exc:
+                if response_url is None:
+                    raise
+                log.info(
+                    "chat.postMessage in %s: %s; using response_url",
+                    ctx.channel.key,
+                    error_code(exc),
+                )
+                rest = list(messages[index:])
+                if error_code(exc) in NOT_A_MEMBER:
+                    rest.append(RichMessage((Context(INVITE_TIP),), INVITE_TIP))
+                await self.chat.respond(response_url, rest, ephemeral=False)
+                return
+            await self.paperboy.posted(ref, message)
+
+
+def is_lookup(text: str) -> bool:
+    """True when `/paper <text>` looks a paper up (LLM work) rather than running a sub-command."""
+    word = text.strip().partition(" ")[0].lower()
+    return bool(word) and registry.get(word) is None
+
+
+def needs_admin(text: str) -> bool:
+    spec = registry.get(text.strip().partition(" ")[0].lower())
+    return spec is not None and spec.admin_only
+
+
+def _as_messages(text: str | None) -> tuple[RichMessage, ...]:
+    return (RichMessage((Paragraph(text),), text),) if text else ()
+
+
+def _why(exc: Exception) -> str:
+    return error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__

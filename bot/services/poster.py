@@ -1,0 +1,125 @@
+"""Delivering a digest exactly once per (channel, ISO week), resumably.
+
+The key `pb:digest:{platform}:{channel}:{week}` names one delivery. A lease (SET NX PX) lets
+only one worker deliver at a time; the built digest is stored before the first post so a
+resumed delivery posts the same content; each message's index is recorded as soon as it is
+posted, so a worker killed mid-digest and restarted continues after the last posted message.
+Once every message is posted the delivery is marked done and never runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+from bot.domain import ChannelRef, Digest
+from bot.ports import ChatPort
+from bot.render import render_digest
+from bot.services.aio import done
+from bot.services.channels import ChannelStore
+
+log = logging.getLogger(__name__)
+LEASE_MS = 5 * 60 * 1000
+KEEP = 60 * 86400
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class Outcome(StrEnum):
+    POSTED = "posted"
+    ALREADY_DONE = "already-done"
+    BUSY = "busy"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Outcome
+    posted: int = 0
+
+
+def digest_key(channel: ChannelRef, week: str) -> str:
+    return f"pb:digest:{channel.key}:{week}"
+
+
+class DigestPoster:
+    def __init__(self, redis: Redis, channels: ChannelStore) -> None:
+        self._redis = redis
+        self._channels = channels
+        self._release = redis.register_script(_RELEASE)
+        self._renew = redis.register_script(_RENEW)
+
+    async def is_done(self, channel: ChannelRef, week: str) -> bool:
+        return bool(await self._redis.exists(f"{digest_key(channel, week)}:done"))
+
+    async def deliver(
+        self,
+        chat: ChatPort,
+        channel: ChannelRef,
+        week: str,
+        build: Callable[[], Awaitable[Digest]],
+        *,
+        late: bool = False,
+    ) -> Delivery:
+        """Post the week's digest in `channel` unless it was already posted or is being posted."""
+        key = digest_key(channel, week)
+        if await self.is_done(channel, week):
+            return Delivery(Outcome.ALREADY_DONE)
+        token = secrets.token_hex(8)
+        if not await self._redis.set(f"{key}:lease", token, nx=True, px=LEASE_MS):
+            return Delivery(Outcome.BUSY)
+        try:
+            if await self.is_done(channel, week):  # finished between our check and the lease
+                return Delivery(Outcome.ALREADY_DONE)
+            digest = await self._content(key, build)
+            posted = await self._post_missing(chat, channel, key, token, digest, late=late)
+            await self._redis.set(f"{key}:done", b"1", ex=KEEP)
+            return Delivery(Outcome.POSTED, posted)
+        finally:
+            await self._release(keys=[f"{key}:lease"], args=[token])
+
+    async def _content(self, key: str, build: Callable[[], Awaitable[Digest]]) -> Digest:
+        raw = await self._redis.get(f"{key}:content")
+        if raw:
+            return Digest.model_validate_json(raw)
+        digest = await build()
+        await self._redis.set(f"{key}:content", digest.model_dump_json(), ex=KEEP, nx=True)
+        raw = await self._redis.get(f"{key}:content")
+        return Digest.model_validate_json(raw) if raw else digest
+
+    async def _post_missing(
+        self,
+        chat: ChatPort,
+        channel: ChannelRef,
+        key: str,
+        token: str,
+        digest: Digest,
+        *,
+        late: bool,
+    ) -> int:
+        posted = {int(i) for i in await done(self._redis.hkeys(f"{key}:posted"))}
+        count = 0
+        for index, message in enumerate(render_digest(digest, late=late)):
+            if index in posted:
+                continue
+            if not await self._renew(keys=[f"{key}:lease"], args=[token, LEASE_MS]):
+                raise RuntimeError(f"lost the lease on {key}; another worker took over")
+            ref = await chat.post(channel, message)
+            await done(self._redis.hset(f"{key}:posted", str(index), ref.message_id))
+            await self._redis.expire(f"{key}:posted", KEEP)
+            if message.paper_id:
+                await self._channels.map_message(ref, message.paper_id)
+            count += 1
+        log.info("digest %s: posted %d message(s)", key, count)
+        return count
