@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis as sync_redis
 import redis.asyncio as aioredis
 
 from bot.services.redis_server import EmbeddedRedis
@@ -20,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("REDIS_URL")
     if url:
         yield url
@@ -28,6 +29,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), appendonly=False)
     with server as started:
         yield started
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The test Redis, its database flushed before the test starts."""
+    client = sync_redis.Redis.from_url(redis_server_url)
+    client.flushdb()
+    client.close()
+    return redis_server_url
 
 
 @pytest.fixture

@@ -123,7 +123,9 @@ def _paragraph(text: str, prefix: str) -> list[SlackBlock]:
 
 
 def _heading(text: str, url: str | None) -> SlackBlock:
-    if url is None and 0 < len(text) <= MAX_HEADER:
+    """A header block for a short plain title (free of `&<>`, so inert however Slack reads
+    it); otherwise a bold mrkdwn section, linked when the URL is safe."""
+    if url is None and 0 < len(text) <= MAX_HEADER and not any(c in text for c in "&<>"):
         return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
     link = safe_url(url)
     room = MAX_SECTION - 5 - (len(link) if link else 0)  # "*<" + "|" + ">*"
@@ -191,10 +193,12 @@ def fit(text: str, limit: int, size: int | None = None) -> list[str]:
     is split again, finer (`size` is the raw chunk size tried).
     """
     chunks: list[str] = []
-    for raw in split_text(text, size or limit):
+    if size is None:  # start from the average growth, so that few chunks need a second cut
+        size = max(1, limit * len(text) // max(1, len(escape(text))))
+    for raw in split_text(text, size):
         escaped = escape(raw)
         if len(escaped) <= limit or len(raw) <= 1:
             chunks.append(escaped)
         else:
-            chunks.extend(fit(raw, limit, len(raw) * 4 // 5))
+            chunks.extend(fit(raw, limit, max(1, len(raw) * limit // len(escaped))))
     return chunks

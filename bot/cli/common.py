@@ -10,7 +10,6 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-import typer
 from rich.console import Console
 
 from bot.config import Settings, load_settings
@@ -46,7 +45,7 @@ def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(code)
+    raise SystemExit(code)
 
 
 @contextmanager

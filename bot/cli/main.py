@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot import __version__
+from bot.cli.common import user_errors
 from bot.cli.digest import digest
 from bot.cli.leaderboard import leaderboard
 from bot.cli.paper import paper
@@ -28,4 +29,6 @@ def version() -> None:
 
 
 def run() -> None:
-    app()
+    """Console entry point: user errors raised while parsing options are one line too."""
+    with user_errors():
+        app()

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.errors import BadReference
+
 Language = Literal["en", "ko", "ja", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "ko", "ja", "zh")
 SummarySource = Literal["llm", "extractive"]
@@ -108,7 +110,7 @@ class ChannelRef(_Frozen):
     def parse(cls, text: str) -> ChannelRef:
         platform, sep, channel = text.partition(":")
         if not sep or not platform or not channel:
-            raise ValueError(f"channel must look like slack:C123 or discord:123, not {text!r}")
+            raise BadReference(f"channel must look like slack:C123 or discord:123, not {text!r}")
         return cls(platform=platform, channel_id=channel)
 
 

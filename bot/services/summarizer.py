@@ -169,7 +169,8 @@ class LLMSummarizer:
         return summary.model_dump_json().encode(), True
 
     def _fallback_summary(self, paper: Paper, language: Language, cause: str) -> Summary:
-        log.warning("extractive summary for %s in %s: %s", paper.versioned_id, language, cause)
+        level = logging.DEBUG if self._client is None else logging.WARNING  # no key: said once
+        log.log(level, "extractive summary for %s in %s: %s", paper.versioned_id, language, cause)
         self.stats.fallbacks += 1
         return extractive_summary(paper, language)
 
@@ -226,7 +227,8 @@ class LLMSummarizer:
         return payload.encode(), used_llm
 
     def _fallback_trend(self, papers: list[Paper], language: Language, cause: str) -> str:
-        log.warning("extractive trend for %d papers in %s: %s", len(papers), language, cause)
+        level = logging.DEBUG if self._client is None else logging.WARNING
+        log.log(level, "extractive trend for %d papers in %s: %s", len(papers), language, cause)
         self.stats.fallbacks += 1
         return trend_paragraph(papers, language)
 
