@@ -17,7 +17,8 @@ import platformdirs
 from openai import AsyncOpenAI
 from redis.asyncio import Redis
 
-from bot.commands import CommandContext, Reply, dispatch
+from bot import metrics
+from bot.commands import CommandContext, Reply, dispatch, registry
 from bot.config import Settings
 from bot.domain import Language, MessagePosted, MessageRef, ReactionChanged, VoteChange
 from bot.emoji import VoteEmoji, canonical
@@ -127,7 +128,10 @@ class Paperboy:
 
     # -- what adapters call ------------------------------------------------------------------
     async def command(self, ctx: CommandContext, text: str) -> Reply:
-        return await dispatch(self, ctx, text)
+        reply = await dispatch(self, ctx, text)
+        word = text.strip().partition(" ")[0].lower() or "help"
+        metrics.command(word if registry.get(word) else "lookup", ok=reply.ok)
+        return reply
 
     async def language_for(self, ctx: CommandContext) -> Language:
         if ctx.language:
@@ -151,7 +155,7 @@ class Paperboy:
         if event.event_id and not await self.guards.first_time(platform, event.event_id):
             return None
         if event.added:
-            return await self.votes.record_vote(
+            change = await self.votes.record_vote(
                 arxiv_id,
                 event.user,
                 value,
@@ -159,9 +163,16 @@ class Paperboy:
                 message=event.message,
                 emoji=_emoji_key(event),
             )
-        return await self.votes.remove_vote(
-            arxiv_id, event.user, platform=platform, message=event.message, emoji=_emoji_key(event)
-        )
+        else:
+            change = await self.votes.remove_vote(
+                arxiv_id,
+                event.user,
+                platform=platform,
+                message=event.message,
+                emoji=_emoji_key(event),
+            )
+        metrics.VOTES.labels(platform=platform, change="added" if event.added else "removed").inc()
+        return change
 
     async def message(self, event: MessagePosted) -> list[str]:
         """Papers linked in an ordinary message become the channel's digest candidates."""

@@ -6,6 +6,7 @@ field names its variable explicitly. Core code never reads `os.environ`; it rece
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -91,6 +92,73 @@ class Settings(BaseSettings):
         description="Role ids or names (comma-separated) allowed to run admin sub-commands",
     )
 
+    # Schedules and workers (bot/services/schedule.py, bot/worker.py)
+    timezone: str = Field(
+        "UTC",
+        validation_alias=_env("PAPERBOY_TIMEZONE"),
+        description="IANA time zone of schedules that name none (Asia/Seoul, Europe/Berlin)",
+    )
+    schedule: str = Field(
+        "0 9 * * MON",
+        validation_alias=_env("PAPERBOY_SCHEDULE"),
+        description="Default cron (five fields) of every channel's weekly digest",
+    )
+    late_after: float = Field(
+        900,
+        ge=0,
+        validation_alias=_env("PAPERBOY_LATE_AFTER"),
+        description="Seconds after its scheduled time from which a digest says it is late",
+    )
+    scheduler_every: int = Field(
+        60,
+        ge=1,
+        le=60,
+        validation_alias=_env("PAPERBOY_SCHEDULER_EVERY"),
+        description="Seconds between two checks for due digests (a divisor of 60)",
+    )
+    worker_jobs: int = Field(
+        20,
+        ge=1,
+        le=500,
+        validation_alias=_env("PAPERBOY_WORKER_JOBS"),
+        description="Jobs (digests) one worker process runs at once",
+    )
+    job_timeout: float = Field(
+        600,
+        gt=0,
+        validation_alias=_env("PAPERBOY_JOB_TIMEOUT"),
+        description="Seconds a digest job may run; a killed worker's job restarts after this",
+    )
+    digest_lease: float = Field(
+        60,
+        ge=1,
+        validation_alias=_env("PAPERBOY_DIGEST_LEASE"),
+        description="Seconds a digest delivery stays locked after its worker stops renewing it",
+    )
+    slack_post_interval: float = Field(
+        1.0,
+        ge=0,
+        validation_alias=_env("PAPERBOY_SLACK_POST_INTERVAL"),
+        description="Seconds between two digest posts in one Slack channel (Slack allows ~1/s)",
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        validation_alias=_env("PAPERBOY_HEALTH_HOST"),
+        description="Address of the /healthz and /metrics server (0.0.0.0 in a container)",
+    )
+    health_port: int = Field(
+        8080,
+        ge=0,
+        le=65535,
+        validation_alias=_env("PAPERBOY_HEALTH_PORT"),
+        description="Port of the /healthz and /metrics server (0 = any free port)",
+    )
+    test_now: datetime | None = Field(
+        None,
+        validation_alias=_env("PAPERBOY_TEST_NOW"),
+        description="Tests only: the scheduler's clock starts at this ISO 8601 time",
+    )
+
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("PAPERBOY_LOG_LEVEL")
@@ -104,6 +172,33 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from bot.services.schedule import BadSchedule, parse_zone  # noqa: PLC0415
+
+        try:
+            return parse_zone(value).key
+        except BadSchedule as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from bot.services.schedule import BadSchedule, check_cron  # noqa: PLC0415
+
+        try:
+            return check_cron(value)
+        except BadSchedule as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("scheduler_every")
+    @classmethod
+    def _every(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (1, 2, 5, 10, 15, 30 or 60)")
         return value
 
     @field_validator("redis_url")

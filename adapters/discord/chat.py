@@ -8,6 +8,7 @@ limits (429 + retry_after) are handled by discord.py's HTTP client.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -87,9 +88,10 @@ async def reply_to_interaction(
     help) cannot turn it private, so the "thinking…" message is deleted and the reply follows
     as ephemeral follow-ups only the user sees.
     """
-    if reply.ephemeral:
+    items = list(parts(reply))
+    if reply.ephemeral or not items:
         await interaction.delete_original_response()
-    for outgoing, rich in parts(reply):
+    for outgoing, rich in items:
         sent = await interaction.followup.send(
             content=outgoing.content or discord.utils.MISSING,
             embeds=list(outgoing.embeds),
@@ -99,3 +101,9 @@ async def reply_to_interaction(
         )
         if rich is not None and not reply.ephemeral:
             await app.posted(sent_ref(sent), rich)
+
+
+async def apologise(interaction: discord.Interaction, text: str) -> None:
+    """Best effort, after a failed delivery: never leave the user with "thinking…" forever."""
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

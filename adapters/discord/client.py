@@ -104,7 +104,11 @@ class PaperboyClient(discord.Client):
             is_admin=self.admins.allows_interaction(interaction),
         )
         reply = await self.run_command(ctx, query)
-        await chat.reply_to_interaction(self.app, interaction, reply)
+        try:
+            await chat.reply_to_interaction(self.app, interaction, reply)
+        except discord.HTTPException:
+            log.exception("discord: could not deliver the answer to /paper %r", query[:80])
+            await chat.apologise(interaction, APOLOGY)
 
     async def run_command(self, ctx: CommandContext, text: str) -> Reply:
         """The core's reply; a bug or an outage becomes an apology instead of silence."""

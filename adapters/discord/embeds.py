@@ -16,6 +16,7 @@ the core's text is plain.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ FIELD_VALUE = 1024
 FOOTER = 2048
 TOTAL = 6000
 EMBEDS = 10
+_CODE = re.compile(r"(`[^`\n]+`)")
 BLANK = "\u200b"  # a field needs a name; a zero-width space shows none
 COLOR = 0xB31B1B  # arXiv red
 
@@ -82,23 +84,31 @@ def split_lines(text: str, limit: int) -> list[str]:
     return chunks
 
 
+def escape(text: str) -> str:
+    """Markdown-escaped plain text; inline code spans (`/paper help`) are kept, since nothing
+    inside one renders as markup, a link or a mention."""
+    return "".join(
+        part if _CODE.fullmatch(part) else escape_markdown(part) for part in _CODE.split(text)
+    )
+
+
 def _add(packer: _Packer, block: Block) -> None:
     match block:
         case Heading(text=text, url=url):
             packer.title(text, url)
         case Paragraph(text=text, label=None):
-            packer.text(escape_markdown(text))
+            packer.text(escape(text))
         case Paragraph(text=text, label=label):
-            packer.field(label, escape_markdown(text))
+            packer.field(label, escape(text))
         case Bullets(items=items, label=label):
-            lines = "\n".join(f"• {escape_markdown(item)}" for item in items)
+            lines = "\n".join(f"• {escape(item)}" for item in items)
             packer.field(label, lines) if label else packer.text(lines)
         case Links(links=links):
-            packer.text(" · ".join(f"[{escape_markdown(x.label)}]({x.url})" for x in links))
+            packer.text(" · ".join(f"[{escape(x.label)}]({x.url})" for x in links))
         case Tags(tags=tags):
-            packer.text(" ".join(escape_markdown(tag) for tag in tags))
+            packer.text(" ".join(f"`{tag.replace('`', '')}`" for tag in tags if tag.strip("`")))
         case Context(text=text):
-            packer.text(f"*{escape_markdown(text)}*")
+            packer.text(f"*{escape(text)}*")
 
 
 def _trailing_context_start(blocks: tuple[Block, ...]) -> int:
@@ -131,7 +141,9 @@ class _Packer:
 
     def title(self, text: str, url: str | None) -> None:
         embed = self._current if _is_empty(self._current) else self._new()
-        embed.title = truncate(text, TITLE)
+        # Titles are shown as written (escapes would show); a zero-width space keeps a masked
+        # link from ever rendering there.
+        embed.title = truncate(text.replace("](", "]\u200b("), TITLE)
         embed.url = url
 
     def text(self, text: str) -> None:
@@ -158,7 +170,7 @@ class _Packer:
         current = self._current.footer.text
         joined = f"{current}\n{text}" if current else text
         if len(joined) > FOOTER or len(self._current) + len(text) + 1 > TOTAL:
-            self.field(None, f"*{escape_markdown(text)}*")
+            self.field(None, f"*{escape(text)}*")
             return
         self._current.set_footer(text=joined)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -65,29 +66,40 @@ _WITHHOLD = _WithholdBody()
 
 
 class SlackAdapter:
-    """Everything Slack-side for one Paperboy; build it with `SlackAdapter.open(...)`."""
+    """Everything Slack-side for one Paperboy; build it with `SlackAdapter.open(...)`.
+
+    `identity` is the bot's `auth.test` answer, asked once at start. Bolt gets it through its
+    `authorize` hook: its single-token mode would call `auth.test` lazily, once per request
+    until the first answer arrives (200 at once in a cold burst of commands).
+    """
 
     def __init__(
         self,
         paperboy: Paperboy,
         client: AsyncWebClient,
         *,
+        identity: AuthorizeResult,
         signing_secret: str | None,
         session: ClientSession | None = None,
         interval: float = 1.0,
     ) -> None:
         self.paperboy = paperboy
+        self.identity = identity
         self.chat = SlackChat(client, interval=interval, session=session)
+
+        async def authorize() -> AuthorizeResult:
+            return identity
+
         # Without a secret (Socket Mode, where Bolt skips the check) a random one still makes
         # every HTTP request fail verification: never serve unsigned requests.
         self.bolt = AsyncApp(
-            client=client,
+            client=tokenless(client),
+            authorize=authorize,
             signing_secret=signing_secret or secrets.token_hex(32),
             process_before_response=True,
             name="paperboy",
         )
-        for name in ("slack_bolt.RequestVerification", "slack_bolt.AsyncRequestVerification"):
-            logging.getLogger(name).addFilter(_WITHHOLD)
+        logging.getLogger("slack_bolt.RequestVerification").addFilter(_WITHHOLD)
         self._tasks: set[asyncio.Task[None]] = set()
         self._register()
 
@@ -96,19 +108,23 @@ class SlackAdapter:
     async def open(
         cls, paperboy: Paperboy, *, http: bool = True, interval: float = 1.0
     ) -> AsyncIterator[SlackAdapter]:
-        """The adapter with its HTTP session; on exit, running replies finish (or are cut off
-        after `grace`) and the session closes. HTTP mode requires SLACK_SIGNING_SECRET."""
+        """The adapter with its HTTP session, once Slack has accepted the bot token; on exit,
+        replies in flight finish (or are cut off after 30 s) and the session closes.
+        Raises ConfigError for a missing or refused token, or (HTTP) a missing signing secret.
+        """
         settings = paperboy.settings
-        if settings.slack_bot_token is None:
+        token = settings.slack_bot_token
+        if token is None:
             raise ConfigError("SLACK_BOT_TOKEN: set it to the app's Bot User OAuth Token (xoxb-…)")
         secret = settings.slack_signing_secret
         if http and secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET: required to verify Slack's HTTP requests")
         async with ClientSession() as session:
-            client = build_client(settings.slack_bot_token, settings.slack_api_url, session)
+            client = build_client(token, settings.slack_api_url, session)
             adapter = cls(
                 paperboy,
                 client,
+                identity=await who_am_i(client),
                 session=session,
                 interval=interval,
                 signing_secret=secret.get_secret_value() if secret else None,
@@ -261,6 +277,28 @@ class SlackAdapter:
                 await self.chat.respond(response_url, rest, ephemeral=False)
                 return
             await self.paperboy.posted(ref, message)
+
+
+async def who_am_i(client: AsyncWebClient) -> AuthorizeResult:
+    """The bot's identity from `auth.test`; ConfigError (without the token) if Slack refuses."""
+    try:
+        answer = await client.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(f"SLACK_BOT_TOKEN: Slack refused it ({error_code(exc)})") from None
+    return AuthorizeResult.from_auth_test_response(
+        auth_test_response=answer, bot_token=client.token
+    )
+
+
+def tokenless(client: AsyncWebClient) -> AsyncWebClient:
+    """A copy of `client` without its token, for Bolt: Bolt only takes `authorize` from apps
+    whose client has no token, and sets the token per request from the authorize result."""
+    return AsyncWebClient(
+        base_url=client.base_url,
+        session=client.session,
+        timeout=client.timeout,
+        retry_handlers=client.retry_handlers,
+    )
 
 
 def is_lookup(text: str) -> bool:

@@ -8,6 +8,7 @@ channel's digest candidates for the ISO week they were shared in.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
@@ -18,10 +19,13 @@ from bot.weeks import iso_week
 
 MESSAGE_MAP_TTL = 400 * 86400  # votes on a paper message count for a bit over a year
 CANDIDATE_TTL = 8 * 7 * 86400
+Source = Literal["hf", "arxiv", "shared"]
 
 
 class ChannelConfig(BaseModel):
-    """What a channel wants: its language, digest size, topics and arXiv categories."""
+    """What a channel wants: its language, digest size, topics and arXiv categories, and when
+    its weekly digest runs (`bot.services.schedule`: cron + IANA zone, None = the defaults;
+    `digests=False` after `/paper schedule off`; `sources` empty = every source)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,6 +33,10 @@ class ChannelConfig(BaseModel):
     digest_size: int | None = Field(None, ge=1, le=30)
     topics: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    schedule: str | None = None
+    timezone: str | None = None
+    digests: bool = True
+    sources: tuple[Source, ...] = ()
 
 
 class ChannelStore:

@@ -32,6 +32,10 @@ class DigestRequest:
     channel: ChannelRef | None = None
     topics: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # "hf", "arxiv", "shared"; empty = all
+
+    def uses(self, source: str) -> bool:
+        return not self.sources or source in self.sources
 
 
 @dataclass
@@ -90,15 +94,16 @@ class DigestService:
     async def _gather(self, req: DigestRequest) -> _Gathered:
         out = _Gathered()
         start, _end = week_bounds(req.week)
-        await self._collect(out, "Hugging Face", "hf", lambda: self._trending.week(req.week))
-        if req.categories:
+        if req.uses("hf"):
+            await self._collect(out, "Hugging Face", "hf", lambda: self._trending.week(req.week))
+        if req.categories and req.uses("arxiv"):
             await self._collect(
                 out,
                 "arXiv",
                 "arxiv",
                 lambda: self._papers.search_category(req.categories, since=start, max_results=100),
             )
-        if req.channel is not None:
+        if req.channel is not None and req.uses("shared"):
             out.shared = await self._channels.shared(req.channel, req.week)
             if out.shared:
                 await self._collect(out, "arXiv", "shared", lambda: self._shared_papers(out.shared))

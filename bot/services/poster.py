@@ -5,18 +5,26 @@ only one worker deliver at a time; the built digest is stored before the first p
 resumed delivery posts the same content; each message's index is recorded as soon as it is
 posted, so a worker killed mid-digest and restarted continues after the last posted message.
 Once every message is posted the delivery is marked done and never runs again.
+
+The lease is kept alive by a heartbeat while the worker builds and posts (a build may wait on
+slow LLM calls), so it can be short: a worker killed with SIGKILL blocks the delivery for at
+most one lease period (`lease` seconds, PAPERBOY_DIGEST_LEASE) before another worker resumes it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from bot import metrics
 from bot.domain import ChannelRef, Digest
 from bot.ports import ChatPort
 from bot.render import render_digest
@@ -54,9 +62,12 @@ def digest_key(channel: ChannelRef, week: str) -> str:
 
 
 class DigestPoster:
-    def __init__(self, redis: Redis, channels: ChannelStore) -> None:
+    def __init__(
+        self, redis: Redis, channels: ChannelStore, *, lease: float = LEASE_MS / 1000
+    ) -> None:
         self._redis = redis
         self._channels = channels
+        self._lease_ms = max(100, int(lease * 1000))
         self._release = redis.register_script(_RELEASE)
         self._renew = redis.register_script(_RENEW)
 
@@ -77,17 +88,42 @@ class DigestPoster:
         if await self.is_done(channel, week):
             return Delivery(Outcome.ALREADY_DONE)
         token = secrets.token_hex(8)
-        if not await self._redis.set(f"{key}:lease", token, nx=True, px=LEASE_MS):
+        if not await self._redis.set(f"{key}:lease", token, nx=True, px=self._lease_ms):
             return Delivery(Outcome.BUSY)
         try:
-            if await self.is_done(channel, week):  # finished between our check and the lease
-                return Delivery(Outcome.ALREADY_DONE)
-            digest = await self._content(key, build)
-            posted = await self._post_missing(chat, channel, key, token, digest, late=late)
-            await self._redis.set(f"{key}:done", b"1", ex=KEEP)
-            return Delivery(Outcome.POSTED, posted)
+            async with self._heartbeat(key, token):
+                if await self.is_done(channel, week):  # finished between our check and the lease
+                    return Delivery(Outcome.ALREADY_DONE)
+                digest = await self._content(key, build)
+                posted = await self._post_missing(chat, channel, key, token, digest, late=late)
+                await self._redis.set(f"{key}:done", b"1", ex=KEEP)
+        except Exception:
+            metrics.DIGESTS_FAILED.labels(platform=channel.platform).inc()
+            raise
         finally:
             await self._release(keys=[f"{key}:lease"], args=[token])
+        metrics.DIGESTS_POSTED.labels(platform=channel.platform, late=str(late).lower()).inc()
+        return Delivery(Outcome.POSTED, posted)
+
+    @contextlib.asynccontextmanager
+    async def _heartbeat(self, key: str, token: str) -> AsyncIterator[None]:
+        """Renew the lease every third of its period while the body runs."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self._lease_ms / 3000)
+                try:
+                    await self._renew(keys=[f"{key}:lease"], args=[token, self._lease_ms])
+                except RedisError as exc:  # the next renewal (or post) tries again
+                    log.warning("could not renew the lease on %s: %s", key, exc)
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _content(self, key: str, build: Callable[[], Awaitable[Digest]]) -> Digest:
         raw = await self._redis.get(f"{key}:content")
@@ -113,7 +149,7 @@ class DigestPoster:
         for index, message in enumerate(render_digest(digest, late=late)):
             if index in posted:
                 continue
-            if not await self._renew(keys=[f"{key}:lease"], args=[token, LEASE_MS]):
+            if not await self._renew(keys=[f"{key}:lease"], args=[token, self._lease_ms]):
                 raise RuntimeError(f"lost the lease on {key}; another worker took over")
             ref = await chat.post(channel, message)
             await done(self._redis.hset(f"{key}:posted", str(index), ref.message_id))
@@ -121,5 +157,6 @@ class DigestPoster:
             if message.paper_id:
                 await self._channels.map_message(ref, message.paper_id)
             count += 1
+            metrics.DIGEST_MESSAGES.labels(platform=channel.platform).inc()
         log.info("digest %s: posted %d message(s)", key, count)
         return count

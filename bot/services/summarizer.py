@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot import metrics
 from bot.domain import Language, Paper, Summary
 from bot.prompts import (
     PROMPT_VERSION,
@@ -158,6 +159,7 @@ class LLMSummarizer:
             return self._fallback_summary(paper, language, str(exc))
         if not flight.led:
             self.stats.cache_hits += 1
+            metrics.LLM_CACHE_HITS.inc()
         return Summary.model_validate_json(flight.value)
 
     async def _summary_payload(self, paper: Paper, language: Language) -> tuple[bytes, bool]:
@@ -172,6 +174,7 @@ class LLMSummarizer:
         level = logging.DEBUG if self._client is None else logging.WARNING  # no key: said once
         log.log(level, "extractive summary for %s in %s: %s", paper.versioned_id, language, cause)
         self.stats.fallbacks += 1
+        metrics.LLM_FALLBACKS.inc()
         return extractive_summary(paper, language)
 
     async def _llm_summary(self, paper: Paper, language: Language) -> Summary:
@@ -215,6 +218,7 @@ class LLMSummarizer:
             return self._fallback_trend(picks, language, str(exc)), False
         if not flight.led:
             self.stats.cache_hits += 1
+            metrics.LLM_CACHE_HITS.inc()
         data = json.loads(flight.value)
         return str(data["text"]), bool(data["llm"])
 
@@ -230,6 +234,7 @@ class LLMSummarizer:
         level = logging.DEBUG if self._client is None else logging.WARNING
         log.log(level, "extractive trend for %d papers in %s: %s", len(papers), language, cause)
         self.stats.fallbacks += 1
+        metrics.LLM_FALLBACKS.inc()
         return trend_paragraph(papers, language)
 
     async def _llm_trend(self, papers: list[Paper], language: Language) -> str:
@@ -252,12 +257,7 @@ class LLMSummarizer:
         client = await self._allowed_client()
         self.stats.llm_calls += 1
         try:
-            response = await client.chat.completions.create(
-                model=self._model,
-                messages=cast("list[ChatCompletionMessageParam]", messages),
-                response_format=cast("ResponseFormat", schema),
-                timeout=self._timeout,
-            )
+            response = await self._counted(client, messages, schema)
         except openai.APITimeoutError:
             raise LLMError(f"timed out after {self._timeout:g}s") from None
         except openai.APIStatusError as exc:
@@ -270,6 +270,23 @@ class LLMSummarizer:
             raise LLMError("the response is not a chat completion")
         await self.usage.add(response.usage)
         return _answer_text(response)
+
+    async def _counted(
+        self, client: openai.AsyncOpenAI, messages: list[dict[str, str]], schema: dict[str, Any]
+    ) -> ChatCompletion | str:
+        """One chat completion request, counted in the process metrics (`bot.metrics`)."""
+        try:
+            response = await client.chat.completions.create(
+                model=self._model,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                response_format=cast("ResponseFormat", schema),
+                timeout=self._timeout,
+            )
+        except (openai.OpenAIError, ValueError):
+            metrics.llm_call(None, ok=False)
+            raise
+        metrics.llm_call(response.usage if isinstance(response, ChatCompletion) else None)
+        return response
 
     async def _allowed_client(self) -> openai.AsyncOpenAI:
         if self._client is None:

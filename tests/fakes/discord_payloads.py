@@ -256,7 +256,7 @@ def interaction(
     kind: int = 2,
 ) -> Json:
     """INTERACTION_CREATE `d` for `/paper`, from the recorded sample (type 2; 4 = autocomplete)."""
-    data = copy.deepcopy(fixture("discord_dispatch_interaction_paper.json")["d"])
+    data: Json = copy.deepcopy(fixture("discord_dispatch_interaction_paper.json")["d"])
     data.update(
         id=interaction_id,
         token=token,
@@ -285,7 +285,7 @@ def reaction(
 ) -> Json:
     """MESSAGE_REACTION_ADD / _REMOVE `d` from the recorded sample; REMOVE carries no member,
     no message_author_id and no burst_colors."""
-    data = copy.deepcopy(fixture("discord_dispatch_message_reaction_add.json")["d"])
+    data: Json = copy.deepcopy(fixture("discord_dispatch_message_reaction_add.json")["d"])
     data.update(
         user_id=user_id,
         channel_id=channel_id,

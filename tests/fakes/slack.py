@@ -144,6 +144,13 @@ class FakeSlack(LoopbackServer):
             raise TimeoutError(f"no ack for envelope {envelope_id}")
         return found
 
+    def wait_posted(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
+        """Block until at least `count` messages were posted; the posted messages."""
+        with self._acked:
+            if not self._acked.wait_for(lambda: len(self.posted) >= count, timeout):
+                raise TimeoutError(f"{len(self.posted)} message(s) posted, not {count}")
+            return list(self.posted)
+
     def wait_connected(self, timeout: float = 20) -> None:
         with self._acked:
             if not self._acked.wait_for(lambda: bool(self._sockets), timeout):
@@ -247,8 +254,9 @@ class FakeSlack(LoopbackServer):
         if refused:
             return refused
         ts = self._new_ts()
-        with self._lock:
+        with self._acked:
             self.posted.append({**args, "ts": ts})
+            self._acked.notify_all()
         return _ok(channel=args["channel"], ts=ts, message=self._message(args, ts))
 
     def _post_ephemeral(self, args: dict[str, Any]) -> web.Response:

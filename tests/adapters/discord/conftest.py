@@ -18,6 +18,8 @@ from bot.app import Paperboy
 from tests.fakes.discord import TOKEN, FakeDiscord
 from tests.harness import Harness, paperboy_app
 
+WAIT = 15.0
+
 
 @dataclass
 class Bot:
@@ -32,21 +34,54 @@ class Bot:
         return self.h.app
 
 
-async def until(condition: Callable[[], bool], task: asyncio.Task[Any] | None = None,
-                timeout: float = 15.0) -> None:
-    """Wait for `condition`; fail at once if `task` (the bot) died instead."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if task is not None and task.done():
-            task.result()
-            raise AssertionError("the bot stopped")
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.01)
+async def until(condition: Callable[[], bool], task: asyncio.Task[Any] | None = None) -> None:
+    """Wait (at most WAIT seconds) for `condition`; fail at once if `task` (the bot) died."""
+    async with asyncio.timeout(WAIT):
+        while not condition():
+            if task is not None and task.done():
+                task.result()
+                raise AssertionError("the bot stopped")
+            await asyncio.sleep(0.01)
 
 
 @contextlib.asynccontextmanager
-async def running(app: Paperboy, fake: FakeDiscord, **options: Any) -> AsyncIterator[PaperboyClient]:
+async def handled(client: PaperboyClient, event: str, count: int = 1) -> AsyncIterator[None]:
+    """On exit, `count` `event`s have been received AND the bot's handlers for them finished.
+
+    discord.py resolves `wait_for` futures and schedules the `on_<event>` handler tasks in the
+    same synchronous `dispatch()`, so once the futures are done the tasks exist to be awaited:
+    a test can then assert that something did NOT happen, without sleeping.
+    """
+    seen = [0]
+
+    def counted(*args: Any) -> bool:
+        seen[0] += 1
+        return seen[0] >= count
+
+    waiter = asyncio.ensure_future(client.wait_for(event, check=counted))
+    yield
+    await asyncio.wait_for(waiter, WAIT)
+    names = {f"discord.py: on_{event}"}
+    if event == "interaction":  # application commands run in the tree's own task
+        names.add("CommandTree-invoker")
+    await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name() in names))
+
+
+def assert_no_mentions(fake: FakeDiscord) -> None:
+    """Every message or follow-up the bot sent disabled every ping."""
+    for body in fake.sent():
+        allowed = body.get("allowed_mentions")
+        assert allowed is not None, body
+        assert allowed["parse"] == [], body
+        assert not allowed.get("users"), body
+        assert not allowed.get("roles"), body
+        assert not allowed.get("replied_user", False), body
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: Paperboy, fake: FakeDiscord, **options: Any
+) -> AsyncIterator[PaperboyClient]:
     """The bot logged in to `fake`, connected and ready; stopped (cancelled) on exit."""
     client = PaperboyClient(app, guild_ready_timeout=0.05, **options)
     task = asyncio.create_task(run_client(client, TOKEN, api_url=fake.api_url))
@@ -75,3 +110,4 @@ async def harness(redis_url: str, redis: Redis) -> AsyncIterator[Harness]:
 async def bot(harness: Harness, fake_discord: FakeDiscord) -> AsyncIterator[Bot]:
     async with running(harness.app, fake_discord) as client:
         yield Bot(harness, fake_discord, client)
+    assert_no_mentions(fake_discord)

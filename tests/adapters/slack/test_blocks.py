@@ -18,8 +18,17 @@ from adapters.slack.blocks import (
     to_payloads,
 )
 from bot.domain import Paper, Summary, Tally
-from bot.render import Bullets, Context, Heading, Link, Links, Paragraph, RichMessage, Tags
-from bot.render import render_paper
+from bot.render import (
+    Bullets,
+    Context,
+    Heading,
+    Link,
+    Links,
+    Paragraph,
+    RichMessage,
+    Tags,
+    render_paper,
+)
 from tests.fakes.slack import block_errors
 
 PAPER = Paper(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.app import INVITE_TIP, LOOKING_UP
-from bot.domain import Paper, Tally
+from bot.domain import Paper
 from tests.adapters.slack.conftest import CHANNEL, USER, SlackBed, reaction_body
 from tests.fakes.openai import default_respond, requested_language
 from tests.fakes.server import Fault
@@ -50,10 +50,13 @@ async def test_paper_by_id_is_acked_then_posted_and_mapped_for_votes(bed: SlackB
     await bed.adapter.drain()
     [post] = bed.slack.posted
     assert "When writing and talking, people sometimes pause to think." in assert_paper_message(
-        post)
+        post
+    )
     assert await bed.h.app.channels.paper_for(bed.ref(post["ts"])) == "2403.09629"
     assert bed.h.llm.chat_calls() == 1
     assert bed.slack.ephemeral == []
+    await bed.ask("2403.09629")
+    assert bed.slack.count("auth.test") == 1  # once at start, not once per request
 
 
 async def test_paper_by_url(bed: SlackBed) -> None:
@@ -63,9 +66,12 @@ async def test_paper_by_url(bed: SlackBed) -> None:
 
 
 async def test_paper_by_keywords_lists_other_matches(bed: SlackBed) -> None:
-    other = Paper(arxiv_id="2310.00001", title="Models that think before speaking, again",
-                  abstract="Language models think. They speak.",
-                  published=datetime(2023, 10, 1, tzinfo=UTC))
+    other = Paper(
+        arxiv_id="2310.00001",
+        title="Models that think before speaking, again",
+        abstract="Language models think. They speak.",
+        published=datetime(2023, 10, 1, tzinfo=UTC),
+    )
     bed.h.arxiv.add(other)
     await bed.ask("think before speaking")
     [post] = bed.slack.posted
@@ -153,7 +159,9 @@ async def test_digest_preview_is_ephemeral_and_within_limits(bed: SlackBed) -> N
     for call in bed.slack.ephemeral:
         assert block_errors(call["blocks"]) == []
         assert call["user"] == USER
-    assert any("2024" in t or "W" in t for t in texts(bed.slack.ephemeral[0]["blocks"]))
+    shown = "\n".join(t for call in bed.slack.ephemeral for t in texts(call["blocks"]))
+    assert "Paperboy weekly digest" in shown
+    assert "Quiet-STaR" in shown
     await bed.ask("digest")
     assert "/paper digest preview" in bed.slack.ephemeral[-1]["text"]
 
@@ -166,8 +174,12 @@ async def test_unknown_paper_gets_a_helpful_ephemeral_error(bed: SlackBed) -> No
 
 
 async def test_hostile_input_never_mentions_anyone(bed: SlackBed) -> None:
-    for text in ("<!channel> <!here> reasoning", "@here @everyone 量子 🤖 思考 reasoning",
-                 "x" * 10_000, "<@U024BE7LH> <#C123|general> &amp; <https://evil.example|hi>"):
+    for text in (
+        "<!channel> <!here> reasoning",
+        "@here @everyone 量子 🤖 思考 reasoning",
+        "x" * 10_000,
+        "<@U024BE7LH> <#C123|general> &amp; <https://evil.example|hi>",
+    ):
         answer = await bed.ask(text)
         assert answer.status == 200
         assert "<!" not in answer.text
@@ -209,35 +221,33 @@ async def test_ephemeral_reply_falls_back_to_the_response_url_in_dms(bed: SlackB
     assert "Paperboy" in "\n".join(texts(answer["blocks"]))
 
 
-async def test_a_10k_character_tldr_is_split_between_sentences(bed: SlackBed) -> None:
-    sentence = "Quiet-STaR teaches language models to think before speaking. "
-    long_tldr = (sentence * 170).strip()
-
-    def verbose(request: dict[str, Any]) -> dict[str, Any] | str:
-        answer = default_respond(request)
-        return {**answer, "tldr": long_tldr} if isinstance(answer, dict) else answer
-
-    bed.h.llm.respond = verbose
-    await bed.ask("2403.09629")
-    assert len(bed.slack.posted) >= 1
-    sections: list[str] = []
-    for post in bed.slack.posted:
-        assert block_errors(post["blocks"]) == []
-        assert len(post["text"]) <= 40_000
-        sections += [t for t in texts(post["blocks"]) if "teaches language models" in t]
-    if len(long_tldr) > 3_000 and sum(len(s) for s in sections) > 3_000:
-        assert len(sections) >= 2
-    for section in sections:
-        assert len(section) <= 3_000
-        assert section.endswith("before speaking.")
-    assert await bed.h.app.votes.tally("2403.09629") == Tally()
+async def test_a_10k_character_abstract_still_gives_a_valid_message(bed: SlackBed) -> None:
+    sentence = "Quiet-STaR teaches language models to think before speaking & <reasoning>. "
+    huge = Paper(
+        arxiv_id="2403.11111",
+        version=1,
+        title="A very long abstract " * 10,
+        abstract=(sentence * 140).strip(),
+        published=datetime(2024, 3, 15, tzinfo=UTC),
+    )
+    bed.h.arxiv.add(huge)
+    await bed.ask("2403.11111")
+    [post] = bed.slack.posted
+    assert block_errors(post["blocks"]) == []
+    assert len(post["text"]) <= 40_000
+    assert await bed.h.app.channels.paper_for(bed.ref(post["ts"])) == "2403.11111"
 
 
 async def test_mention_works_like_the_slash_command(bed: SlackBed) -> None:
     body = reaction_body("0")  # an envelope in the fixture's shape, made an app_mention
-    body["event"] = {"type": "app_mention", "user": USER, "text": "<@U0BOTUSER> 2403.09629",
-                     "ts": "1710461100.000100", "channel": CHANNEL,
-                     "event_ts": "1710461100.000100"}
+    body["event"] = {
+        "type": "app_mention",
+        "user": USER,
+        "text": "<@U0BOTUSER> 2403.09629",
+        "ts": "1710461100.000100",
+        "channel": CHANNEL,
+        "event_ts": "1710461100.000100",
+    }
     for retry in (None, 1):
         assert (await bed.event(body, retry=retry)).status == 200
     await bed.adapter.drain()

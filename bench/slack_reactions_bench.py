@@ -1,0 +1,183 @@
+"""Reaction events per second through the signed HTTP endpoint, beside a bare aiohttp handler.
+
+Usage: python -m bench.slack_reactions_bench [--users 2000] [--papers 50] [--concurrency 64]
+
+50 paper messages are mapped (as `/paper` or a digest would leave them). 2,000 users then add,
+switch and remove votes on them: about 20,000 signed `reaction_added` / `reaction_removed`
+event_callbacks in Slack's shape, 5 % of them sent twice as Slack's retries
+(`X-Slack-Retry-Num`), from 64 connections in another process; each user's events stay in order.
+The same requests then go to a bare aiohttp handler (read the body, answer 200) in this process,
+in the same run. Goal: >= 3,000 events/s and >= 0.5x the bare handler, with every tally exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bench._common import machine, redis_url
+from bench.slack_bed import (
+    Request,
+    flat,
+    from_another_process,
+    reaction,
+    retried,
+    slack_bed,
+    statuses,
+)
+from bot.domain import ChannelRef, MessageRef, Tally
+from bot.emoji import canonical
+
+CHANNEL = "C0VOTES01"
+UP, FIRE, DOWN = "+1::skin-tone-2", "fire", "-1"
+VALUE = {UP: 1, FIRE: 1, DOWN: -1}
+
+
+@dataclass
+class Ledger:
+    """What the tallies must be: a user's vote is the value of their latest reaction still on."""
+
+    reactions: dict[tuple[str, str], dict[str, tuple[int, int]]] = field(default_factory=dict)
+    seq: int = 0
+
+    def apply(self, paper: str, user: str, emoji: str, added: bool) -> None:
+        held = self.reactions.setdefault((paper, user), {})
+        key, value = canonical(emoji), VALUE[emoji]
+        if not added:
+            held.pop(key, None)
+        elif key not in held or held[key][0] != value:
+            self.seq += 1
+            held[key] = (value, self.seq)
+
+    def tallies(self) -> dict[str, Tally]:
+        out: dict[str, list[int]] = {}
+        for (paper, _), held in self.reactions.items():
+            counts = out.setdefault(paper, [0, 0])
+            if held:
+                value = max(held.values(), key=lambda v: v[1])[0]
+                counts[0 if value > 0 else 1] += 1
+        return {paper: Tally(up=up, down=down) for paper, (up, down) in out.items()}
+
+
+def user_events(
+    user: str, papers: Sequence[str], rng: random.Random, ledger: Ledger
+) -> list[tuple[str, str, bool]]:
+    """One user's reactions: an up vote, sometimes a switch, an undo, a second emoji..."""
+    events: list[tuple[str, str, bool]] = []
+    for ts in rng.sample(list(papers), 5):
+        steps = [(UP, True)]
+        if rng.random() < 0.4:
+            steps.append((DOWN, True))
+            if rng.random() < 0.5:
+                steps.append((DOWN, False))
+        if rng.random() < 0.3:
+            steps.append((FIRE, True))
+        if rng.random() < 0.25:
+            steps += [(UP, False), (FIRE, False)]
+        for emoji, added in steps:
+            events.append((ts, emoji, added))
+            ledger.apply(ts, user, emoji, added)
+    return events
+
+
+def workload(
+    users: int, papers: Sequence[str], concurrency: int, ledger: Ledger
+) -> list[list[Request]]:
+    """Per-connection sequences; all of one user's events go through one connection, in order."""
+    rng = random.Random(7)
+    sequences: list[list[Request]] = [[] for _ in range(concurrency)]
+    serial = 0
+    for u in range(users):
+        user = f"U0V{u:07d}"
+        for ts, emoji, added in user_events(user, papers, rng, ledger):
+            serial += 1
+            request = reaction(
+                f"Ev{serial:012d}", user=user, emoji=emoji, channel=CHANNEL, ts=ts, added=added
+            )
+            sequence = sequences[u % concurrency]
+            sequence.append(request)
+            if rng.random() < 0.05:
+                sequence.append(retried(request, 1))
+    return sequences
+
+
+async def bare_rate(sequences: list[list[Request]]) -> tuple[float, dict[int, int]]:
+    async def bare(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text="")
+
+    application = web.Application()
+    application.router.add_post("/slack/events", bare)
+    runner = web.AppRunner(application, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        return await rate(f"http://127.0.0.1:{port}/slack/events", sequences)
+    finally:
+        await runner.cleanup()
+
+
+async def rate(url: str, sequences: list[list[Request]]) -> tuple[float, dict[int, int]]:
+    timings = flat(await from_another_process(url, sequences))
+    elapsed = max(t.end for t in timings) - min(t.start for t in timings)
+    return len(timings) / elapsed, statuses(timings)
+
+
+async def main(users: int, paper_count: int, concurrency: int) -> None:
+    with redis_url() as url:
+        async with slack_bed(url) as bed:
+            channel = ChannelRef(platform="slack", channel_id=CHANNEL)
+            papers = {
+                f"{1710460800 + i}.000100": f"2403.{20000 + i:05d}" for i in range(paper_count)
+            }
+            for ts, arxiv_id in papers.items():
+                await bed.app.channels.map_message(
+                    MessageRef(channel=channel, message_id=ts), arxiv_id
+                )
+            ledger = Ledger()
+            sequences = workload(users, list(papers), concurrency, ledger)
+            total = sum(len(s) for s in sequences)
+            bare, bare_status = await bare_rate(sequences)
+            began = time.monotonic()
+            ours, our_status = await rate(bed.url, sequences)
+            wall = time.monotonic() - began
+            expected = {papers[ts]: tally for ts, tally in ledger.tallies().items()}
+            actual = await bed.app.votes.tallies(list(expected))
+            wrong = {p: (actual.get(p), t) for p, t in expected.items() if actual.get(p) != t}
+            print(f"machine: {machine()}")
+            print(
+                f"events: {total:,} over {paper_count} messages by {users:,} users, "
+                f"{concurrency} connections"
+            )
+            print(
+                f"signed endpoint (Bolt + core + Redis): {ours:,.0f} events/s "
+                f"(statuses {our_status}; {wall:.2f} s incl. process start)"
+            )
+            print(
+                f"bare aiohttp handler, same run: {bare:,.0f} requests/s (statuses {bare_status})"
+            )
+            print(f"ratio: {ours / bare:.2f}")
+            print(
+                f"tallies exact: {not wrong} ({len(expected)} papers, "
+                f"{sum(t.up for t in expected.values()):,} up / "
+                f"{sum(t.down for t in expected.values()):,} down)"
+            )
+            if wrong:
+                print(f"mismatches: {list(wrong.items())[:5]}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--papers", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    asyncio.run(main(args.users, args.papers, args.concurrency))

@@ -1,0 +1,115 @@
+"""Prometheus metrics of this process, served at `GET /metrics` (`bot/web.py`).
+
+Metrics are process-wide by nature (each `paperboy run` / `paperboy worker` process is one
+scrape target), so the counters live in one registry of this module rather than being injected:
+the core increments them where the events happen with one call, and nothing else reads them.
+Label values are bounded (command names, platforms, outcomes), never user input or ids.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+COMMANDS = Counter(
+    "paperboy_commands",
+    "/paper commands answered, by sub-command (lookup = a paper look-up) and outcome",
+    ["command", "outcome"],
+    registry=REGISTRY,
+)
+VOTES = Counter(
+    "paperboy_votes",
+    "Reactions recorded as vote changes, by platform and change (added/removed)",
+    ["platform", "change"],
+    registry=REGISTRY,
+)
+LLM_CALLS = Counter(
+    "paperboy_llm_calls",
+    "Requests sent to the LLM endpoint, by outcome (ok/error)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+LLM_TOKENS = Counter(
+    "paperboy_llm_tokens",
+    "Tokens the LLM endpoint reported, by kind (prompt/completion)",
+    ["kind"],
+    registry=REGISTRY,
+)
+LLM_CACHE_HITS = Counter(
+    "paperboy_llm_cache_hits",
+    "Summaries and trend paragraphs served from the cache or a shared in-flight call",
+    registry=REGISTRY,
+)
+LLM_FALLBACKS = Counter(
+    "paperboy_llm_fallbacks",
+    "Summaries and trend paragraphs that fell back to extractive text",
+    registry=REGISTRY,
+)
+DIGESTS_POSTED = Counter(
+    "paperboy_digests_posted",
+    "Digests completely delivered, by platform and whether they were late",
+    ["platform", "late"],
+    registry=REGISTRY,
+)
+DIGESTS_FAILED = Counter(
+    "paperboy_digests_failed",
+    "Digest deliveries that raised (they are retried; see the logs for the cause)",
+    ["platform"],
+    registry=REGISTRY,
+)
+DIGEST_MESSAGES = Counter(
+    "paperboy_digest_messages_posted",
+    "Digest messages posted (header and papers)",
+    ["platform"],
+    registry=REGISTRY,
+)
+JOB_SECONDS = Histogram(
+    "paperboy_job_seconds",
+    "Worker job run time, by job",
+    ["job"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+    registry=REGISTRY,
+)
+JOB_QUEUED_SECONDS = Histogram(
+    "paperboy_job_queued_seconds",
+    "Time a job waited in the queue before a worker started it, by job",
+    ["job"],
+    buckets=(0.01, 0.1, 0.5, 1, 5, 15, 60, 300),
+    registry=REGISTRY,
+)
+DIGEST_DELAY_SECONDS = Histogram(
+    "paperboy_digest_delay_seconds",
+    "From a digest's scheduled time to its last message posted",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600, 86400),
+    registry=REGISTRY,
+)
+
+
+class TokenCount(Protocol):
+    @property
+    def prompt_tokens(self) -> int: ...
+
+    @property
+    def completion_tokens(self) -> int: ...
+
+
+def llm_call(usage: TokenCount | None, *, ok: bool = True) -> None:
+    """Count one LLM request and the tokens its answer reported."""
+    LLM_CALLS.labels(outcome="ok" if ok else "error").inc()
+    if usage is not None:
+        LLM_TOKENS.labels(kind="prompt").inc(usage.prompt_tokens)
+        LLM_TOKENS.labels(kind="completion").inc(usage.completion_tokens)
+
+
+def command(name: str, *, ok: bool) -> None:
+    COMMANDS.labels(command=name, outcome="ok" if ok else "error").inc()
+
+
+def exposition() -> bytes:
+    """The registry in Prometheus' text format."""
+    return generate_latest(REGISTRY)

@@ -1,0 +1,257 @@
+"""Weekly schedules: a cron expression in an IANA time zone per channel, and which digests are due.
+
+Every known channel gets a digest on its schedule (default PAPERBOY_SCHEDULE, Mondays 09:00, in
+PAPERBOY_TIMEZONE) unless an admin turned it off. A digest is keyed by (platform, channel, ISO
+week of the run in the channel's time zone), so a channel gets one digest per week whatever the
+cron says, and every replica computes the same key (`DueDigest.job_id`).
+
+A run that is not done yet stays due until the end of its ISO week:
+- on time while the scheduler checks within PAPERBOY_LATE_AFTER of the run;
+- late (and the digest says so) when the scheduler was not running at the run's time (its last
+  check, `pb:sched:tick`, is older than the run), or when an attempt at it failed and is retried.
+A run the scheduler saw go by without enqueueing it (the channel did not exist yet, or had
+another schedule) is not posted late: the channel waits for its next run.
+
+"Now" is a `Clock`. Production uses the wall clock; `clock_from(test_now)` starts the clock at
+PAPERBOY_TEST_NOW and lets it run on, which only the resilience tests and benchmarks set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+from redis.asyncio import Redis
+
+from bot.domain import ChannelRef, Language
+from bot.errors import PaperboyError
+from bot.services.aio import done
+from bot.services.channels import ChannelConfig, ChannelStore
+from bot.services.digest import DigestRequest
+from bot.services.poster import DigestPoster
+from bot.weeks import iso_week
+
+log = logging.getLogger(__name__)
+DEFAULT_CRON = "0 9 * * MON"
+TICK_KEY = "pb:sched:tick"
+ATTEMPT_TTL = 8 * 86400
+Clock = Callable[[], datetime]
+
+_MAX_TICK = """
+local old = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > old then redis.call('SET', KEYS[1], ARGV[1]) end
+return old
+"""
+
+
+class BadSchedule(PaperboyError):
+    """A cron expression or time zone Paperboy cannot use; the message says how to fix it."""
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` (`Asia/Seoul`, `UTC`), or BadSchedule with examples."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadSchedule(
+            f"Unknown time zone {name.strip()[:60]!r}: use an IANA name such as Asia/Seoul, "
+            "Europe/Berlin, America/New_York or UTC."
+        ) from None
+
+
+def check_cron(expression: str) -> str:
+    """`expression` with single spaces if it is a five-field cron, else BadSchedule."""
+    fields = expression.split()
+    if len(fields) != 5 or not croniter.is_valid(" ".join(fields)):
+        raise BadSchedule(
+            f"{expression.strip()[:60]!r} is not a cron expression: use five fields "
+            '(minute hour day-of-month month day-of-week), e.g. "0 9 * * MON" for Mondays '
+            'at 09:00 or "30 17 * * FRI" for Fridays at 17:30.'
+        )
+    return " ".join(fields)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a channel's digest runs: `cron` read in time zone `zone`."""
+
+    cron: str
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, cron: str, timezone: str) -> Schedule:
+        """A validated schedule; BadSchedule names what is wrong."""
+        return cls(check_cron(cron), parse_zone(timezone))
+
+    @property
+    def timezone(self) -> str:
+        return self.zone.key
+
+    def previous(self, now: datetime) -> datetime:
+        """The last run at or before `now`, in the schedule's zone."""
+        local = now.astimezone(self.zone) + timedelta(microseconds=1)
+        run: datetime = croniter(self.cron, local).get_prev(datetime)
+        return run.astimezone(self.zone)
+
+    def next(self, now: datetime) -> datetime:
+        """The first run after `now`, in the schedule's zone."""
+        run: datetime = croniter(self.cron, now.astimezone(self.zone)).get_next(datetime)
+        return run.astimezone(self.zone)
+
+    def describe(self) -> str:
+        return f"`{self.cron}` ({self.timezone})"
+
+
+def schedule_of(config: ChannelConfig, *, default: Schedule) -> Schedule | None:
+    """The channel's schedule (its own fields over the default), or None when it is off."""
+    if not config.digests:
+        return None
+    cron = config.schedule or default.cron
+    zone = parse_zone(config.timezone) if config.timezone else default.zone
+    return Schedule(cron, zone)
+
+
+def covered_week(run: datetime) -> str:
+    """The ISO week a digest run covers: the week three days before the run (local date).
+
+    A Monday to Wednesday run covers the week that just ended (a Monday 09:00 digest shows last
+    week's papers, not Monday's first few); a Thursday to Sunday run covers the current week.
+    """
+    return iso_week((run - timedelta(days=3)).date())
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    """One channel's digest for one week: the unit of exactly-once delivery."""
+
+    channel: ChannelRef
+    week: str  # ISO week of the run in the channel's zone: the delivery key
+    scheduled_for: datetime  # the run, in the channel's zone
+    late: bool
+
+    @property
+    def job_id(self) -> str:
+        """The arq job id: the same on every replica, so one job per (channel, week)."""
+        return f"digest:{self.channel.key}:{self.week}"
+
+    @property
+    def covers(self) -> str:
+        return covered_week(self.scheduled_for)
+
+
+def due_digest(
+    channel: ChannelRef, schedule: Schedule, now: datetime, *, late_after: timedelta
+) -> DueDigest | None:
+    """The channel's digest of this week if its run has come (pure: no I/O, no clock)."""
+    local_now = now.astimezone(schedule.zone)
+    run = schedule.previous(local_now)
+    if iso_week(run) != iso_week(local_now):
+        return None  # last week's run: too late to post, this week's has not come yet
+    return DueDigest(channel, iso_week(run), run, late=now - run > late_after)
+
+
+def should_post(due: DueDigest, *, seen_until: datetime | None, attempted: bool) -> bool:
+    """Whether a due digest that is not done should be (re)tried now.
+
+    On time: yes. Late: only if it was attempted before (a retry), or the scheduler was not
+    running at the run (`seen_until`, its previous check, is older than the run or unknown).
+    """
+    if not due.late or attempted or seen_until is None:
+        return True
+    return seen_until < due.scheduled_for
+
+
+def clock_from(test_now: datetime | None) -> Clock:
+    """The wall clock, or one that starts at `test_now` (tests only) and runs on from there."""
+    if test_now is None:
+        return lambda: datetime.now(UTC)
+    start = test_now if test_now.tzinfo else test_now.replace(tzinfo=UTC)
+    offset = start - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
+def digest_request(
+    channel: ChannelRef,
+    config: ChannelConfig,
+    week: str,
+    *,
+    language: Language,
+    size: int,
+) -> DigestRequest:
+    """What to build for `channel`: its language, size, topics and sources over the defaults."""
+    return DigestRequest(
+        week=week,
+        language=config.language or language,
+        limit=config.digest_size or size,
+        channel=channel,
+        topics=config.topics,
+        categories=config.categories,
+        sources=config.sources,
+    )
+
+
+class Scheduler:
+    """Reads every channel's schedule from Redis and lists the digests to (re)try now."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        channels: ChannelStore,
+        poster: DigestPoster,
+        *,
+        default: Schedule,
+        late_after: timedelta,
+        clock: Clock,
+    ) -> None:
+        self._redis = redis
+        self._channels = channels
+        self._poster = poster
+        self.default = default
+        self._late_after = late_after
+        self.clock = clock
+        self._max_tick = redis.register_script(_MAX_TICK)
+
+    async def due(self, platforms: frozenset[str] | None = None) -> list[DueDigest]:
+        """Digests to enqueue now (only on `platforms` when given); records this check."""
+        now = self.clock()
+        previous = await self._max_tick(keys=[TICK_KEY], args=[f"{now.timestamp():.6f}"])
+        seen = datetime.fromtimestamp(float(previous), UTC) if float(previous) else None
+        found = []
+        for channel in await self._channels.known_channels():
+            if platforms is not None and channel.platform not in platforms:
+                continue
+            due = await self._check(channel, now, seen)
+            if due is not None:
+                found.append(due)
+        return found
+
+    async def _check(
+        self, channel: ChannelRef, now: datetime, seen: datetime | None
+    ) -> DueDigest | None:
+        try:
+            schedule = schedule_of(await self._channels.config(channel), default=self.default)
+        except BadSchedule as exc:  # stored before validation existed, or a removed zone
+            log.warning("schedule of %s ignored: %s", channel.key, exc)
+            return None
+        due = schedule and due_digest(channel, schedule, now, late_after=self._late_after)
+        if not due or await self._poster.is_done(channel, due.week):
+            return None
+        attempted = bool(await self._redis.exists(_attempt_key(due)))
+        return due if should_post(due, seen_until=seen, attempted=attempted) else None
+
+    async def attempted(self, due: DueDigest) -> None:
+        """Remember that `due` was enqueued, so a failed attempt is retried (late) all week."""
+        await done(self._redis.set(_attempt_key(due), b"1", ex=ATTEMPT_TTL))
+
+    async def next_runs(self, channel: ChannelRef) -> tuple[Schedule | None, datetime | None]:
+        """The channel's schedule and its next run (None, None when digests are off)."""
+        schedule = schedule_of(await self._channels.config(channel), default=self.default)
+        return schedule, (schedule.next(self.clock()) if schedule else None)
+
+
+def _attempt_key(due: DueDigest) -> str:
+    return f"pb:sched:attempt:{due.channel.key}:{due.week}"
