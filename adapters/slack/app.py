@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -48,6 +49,7 @@ INVITE_TIP = (
     "Paperboy is not a member of this channel, so reactions here are not counted as "
     "votes. Invite it with `/invite @Paperboy`."
 )
+REACTIONS = re.compile(r"^reaction_(added|removed)$")
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 Body = Mapping[str, Any]
 
@@ -153,10 +155,10 @@ class SlackAdapter:
 
     # -- listeners -----------------------------------------------------------------------------
     def _register(self) -> None:
-        self.bolt.command("/paper")(self._on_paper)
-        self.bolt.event("reaction_added")(self._on_reaction)
-        self.bolt.event("reaction_removed")(self._on_reaction)
+        """Bolt tries listeners in this order: the busiest (reactions) first."""
+        self.bolt.event(REACTIONS)(self._on_reaction)
         self.bolt.event("message")(self._on_message)
+        self.bolt.command("/paper")(self._on_paper)
         self.bolt.event("app_mention")(self._on_mention)
 
     async def _on_paper(self, ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CRON = "0 9 * * MON"
 TICK_KEY = "pb:sched:tick"
 ATTEMPT_TTL = 8 * 86400
+MAX_BACKOFF = 3600
 Clock = Callable[[], datetime]
 
 _MAX_TICK = """
@@ -240,12 +241,24 @@ class Scheduler:
         due = schedule and due_digest(channel, schedule, now, late_after=self._late_after)
         if not due or await self._poster.is_done(channel, due.week):
             return None
-        attempted = bool(await self._redis.exists(_attempt_key(due)))
-        return due if should_post(due, seen_until=seen, attempted=attempted) else None
+        key = _attempt_key(due)
+        attempted, backing_off = await self._redis.exists(key), await self._redis.exists(f"{key}:wait")
+        if backing_off:
+            return None
+        return due if should_post(due, seen_until=seen, attempted=bool(attempted)) else None
 
     async def attempted(self, due: DueDigest) -> None:
         """Remember that `due` was enqueued, so a failed attempt is retried (late) all week."""
         await done(self._redis.set(_attempt_key(due), b"1", ex=ATTEMPT_TTL))
+
+    async def failed(self, due: DueDigest) -> int:
+        """Back off before the next attempt at `due`: 1, 2, 4... minutes, at most an hour."""
+        key = _attempt_key(due)
+        failures = int(await self._redis.incr(f"{key}:failures"))
+        await self._redis.expire(f"{key}:failures", ATTEMPT_TTL)
+        wait = min(MAX_BACKOFF, 60 * 2 ** min(failures - 1, 10))
+        await done(self._redis.set(f"{key}:wait", b"1", ex=wait))
+        return wait
 
     async def next_runs(self, channel: ChannelRef) -> tuple[Schedule | None, datetime | None]:
         """The channel's schedule and its next run (None, None when digests are off)."""

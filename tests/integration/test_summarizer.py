@@ -165,7 +165,7 @@ async def test_no_api_key_gives_a_labelled_extractive_summary(
     redis: aioredis.Redis, fake: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
     summarizer = LLMSummarizer(None, redis, model=MODEL)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         summary = await summarizer.summarize(AIM, "ko")
     assert (summary.source, summary.title_translated, summary.language) == (
         "extractive",
