@@ -51,18 +51,20 @@ async def open_chat_ports(
 @asynccontextmanager
 async def _slack(settings: Settings) -> AsyncIterator[ChatPort]:
     from aiohttp import ClientError, ClientSession  # noqa: PLC0415
-
-    from adapters.slack.chat import SlackChat, build_client, error_code  # noqa: PLC0415
     from slack_sdk.errors import SlackApiError  # noqa: PLC0415, TID251
 
-    assert settings.slack_bot_token is not None  # noqa: S101  (configured() checked it)
+    from adapters.slack.chat import SlackChat, build_client, error_code  # noqa: PLC0415
+
+    assert settings.slack_bot_token is not None
     async with ClientSession() as session:
         client = build_client(settings.slack_bot_token, settings.slack_api_url, session)
         try:
             await client.auth_test()
         except SlackApiError as exc:
             if error_code(exc) in ("invalid_auth", "not_authed", "account_inactive"):
-                raise ConfigError(f"SLACK_BOT_TOKEN: Slack refused it ({error_code(exc)})") from None
+                raise ConfigError(
+                    f"SLACK_BOT_TOKEN: Slack refused it ({error_code(exc)})"
+                ) from None
             log.warning("slack: auth.test failed (%s); posting will be retried", error_code(exc))
         except (ClientError, TimeoutError) as exc:
             log.warning("slack: unreachable (%s); posting will be retried", type(exc).__name__)
@@ -76,9 +78,9 @@ async def _discord(settings: Settings) -> AsyncIterator[ChatPort]:
     from adapters.discord.chat import DiscordChat  # noqa: PLC0415
     from adapters.discord.runner import discord_api  # noqa: PLC0415
 
-    assert settings.discord_token is not None  # noqa: S101  (configured() checked it)
+    assert settings.discord_token is not None
     with discord_api(settings.discord_api_url):
-        client = discord.Client(intents=discord.Intents.none())
+        client = discord.Client(intents=discord.Intents(guilds=True))  # REST only
         async with client:
             try:
                 await client.login(settings.discord_token.get_secret_value())

@@ -31,7 +31,8 @@ from bench.slack_bed import (
     slack_bed,
     statuses,
 )
-from bot.domain import ChannelRef, MessageRef, Tally
+from bot.app import Paperboy
+from bot.domain import ChannelRef, MessageRef, ReactionChanged, Tally
 from bot.emoji import canonical
 
 CHANNEL = "C0VOTES01"
@@ -131,6 +132,30 @@ async def rate(url: str, sequences: list[list[Request]]) -> tuple[float, dict[in
     return len(timings) / elapsed, statuses(timings)
 
 
+async def core_alone(app: Paperboy, events: int, concurrency: int) -> float:
+    """`Paperboy.reaction` called directly (no HTTP, no Bolt): events/s, for the breakdown."""
+    channel = ChannelRef(platform="slack", channel_id="C0COREONLY")
+    refs = [MessageRef(channel=channel, message_id=f"1710000000.{i:06d}") for i in range(50)]
+    for i, ref in enumerate(refs):
+        await app.channels.map_message(ref, f"2403.{30000 + i:05d}")
+    queue = iter(range(events))
+
+    async def worker() -> None:
+        for i in queue:
+            event = ReactionChanged(
+                message=refs[i % 50],
+                user=f"U0C{i:07d}",
+                emoji=UP,
+                added=True,
+                event_id=f"EvCore{i:010d}",
+            )
+            await app.reaction(event, platform="slack")
+
+    began = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return events / (time.monotonic() - began)
+
+
 async def main(users: int, paper_count: int, concurrency: int) -> None:
     with redis_url() as url:
         async with slack_bed(url) as bed:
@@ -146,20 +171,21 @@ async def main(users: int, paper_count: int, concurrency: int) -> None:
             sequences = workload(users, list(papers), concurrency, ledger)
             total = sum(len(s) for s in sequences)
             bare, bare_status = await bare_rate(sequences)
-            began = time.monotonic()
+            cpu = time.process_time()
             ours, our_status = await rate(bed.url, sequences)
-            wall = time.monotonic() - began
+            cpu = time.process_time() - cpu
             expected = {papers[ts]: tally for ts, tally in ledger.tallies().items()}
             actual = await bed.app.votes.tallies(list(expected))
             wrong = {p: (actual.get(p), t) for p, t in expected.items() if actual.get(p) != t}
+            alone = await core_alone(bed.app, 20_000, concurrency)
             print(f"machine: {machine()}")
             print(
                 f"events: {total:,} over {paper_count} messages by {users:,} users, "
                 f"{concurrency} connections"
             )
             print(
-                f"signed endpoint (Bolt + core + Redis): {ours:,.0f} events/s "
-                f"(statuses {our_status}; {wall:.2f} s incl. process start)"
+                f"signed endpoint (aiohttp + Bolt + adapter + core + Redis): {ours:,.0f} "
+                f"events/s (statuses {our_status})"
             )
             print(
                 f"bare aiohttp handler, same run: {bare:,.0f} requests/s (statuses {bare_status})"
@@ -172,6 +198,8 @@ async def main(users: int, paper_count: int, concurrency: int) -> None:
             )
             if wrong:
                 print(f"mismatches: {list(wrong.items())[:5]}")
+            print(f"server CPU per event: {cpu / total * 1000:.3f} ms")
+            print(f"Paperboy.reaction alone (no HTTP, no Bolt): {alone:,.0f} events/s")
 
 
 if __name__ == "__main__":

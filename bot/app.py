@@ -149,29 +149,12 @@ class Paperboy:
         value = self.vote_emoji.value(event.emoji)
         if value is None:
             return None
-        arxiv_id = await self.channels.paper_for(event.message)
-        if arxiv_id is None:
-            return None
-        if event.event_id and not await self.guards.first_time(platform, event.event_id):
-            return None
-        if event.added:
-            change = await self.votes.record_vote(
-                arxiv_id,
-                event.user,
-                value,
-                platform=platform,
-                message=event.message,
-                emoji=_emoji_key(event),
-            )
-        else:
-            change = await self.votes.remove_vote(
-                arxiv_id,
-                event.user,
-                platform=platform,
-                message=event.message,
-                emoji=_emoji_key(event),
-            )
-        metrics.VOTES.labels(platform=platform, change="added" if event.added else "removed").inc()
+        change = await self.votes.record_reaction(
+            event.message, event.user, canonical(event.emoji), value, added=event.added,
+            event_id=event.event_id,
+        )
+        if change is not None:
+            metrics.VOTES.labels(platform=platform, change="added" if event.added else "removed").inc()
         return change
 
     async def message(self, event: MessagePosted) -> list[str]:
@@ -179,10 +162,6 @@ class Paperboy:
         ids = [ref.arxiv_id for ref in find_references(event.text)]
         await self.channels.record_shared(event.message.channel, ids)
         return ids
-
-
-def _emoji_key(event: ReactionChanged) -> str:
-    return canonical(event.emoji)
 
 
 def build_llm_client(settings: Settings) -> AsyncOpenAI | None:

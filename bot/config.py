@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         description="Role ids or names (comma-separated) allowed to run admin sub-commands",
     )
 
-    # Schedules and workers (bot/services/schedule.py, bot/worker.py)
+    # Schedules, workers, health
     timezone: str = Field(
         "UTC",
         validation_alias=_env("PAPERBOY_TIMEZONE"),

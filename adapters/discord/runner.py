@@ -61,26 +61,40 @@ async def run_client(client: PaperboyClient, token: str, *, api_url: str | None 
             await client.connect()
 
 
+class _Endpoints:
+    """Who is using a non-default Discord API in this process, and the defaults to restore."""
+
+    users = 0
+    saved: tuple[str, yarl.URL] = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+
+
 @contextmanager
 def discord_api(api_url: str | None) -> Iterator[None]:
-    """Point discord.py's REST calls at `api_url` for the duration, then restore the defaults.
+    """Point discord.py's REST calls at `api_url` while inside, then restore the defaults.
 
     discord.py offers no per-client hook for this: every REST call — including interaction
     callbacks and webhook follow-ups, which bypass the client's HTTPClient — builds its URL from
     the class attribute `discord.http.Route.BASE`, and a plain Client opens its first gateway
     connection at the class attribute `DiscordWebSocket.DEFAULT_GATEWAY` without asking the API.
-    Both are therefore process-wide: they are set here and in `follow_gateway()` only, and
-    restored on exit. One process talks to one Discord API at a time.
+    Both are therefore process-wide: they are set here and in `follow_gateway()` only. Nested
+    or overlapping uses (the bot and a worker's ChatPort in one process) share them, and the
+    defaults come back when the last one exits. One process talks to one Discord API at a time.
     """
     if not api_url:
         yield
         return
-    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    if _Endpoints.users == 0:
+        _Endpoints.saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    elif api_url.rstrip("/") != Route.BASE:
+        raise RuntimeError(f"discord.py already talks to {Route.BASE} in this process")
+    _Endpoints.users += 1
     Route.BASE = api_url.rstrip("/")
     try:
         yield
     finally:
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        _Endpoints.users -= 1
+        if _Endpoints.users == 0:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = _Endpoints.saved
 
 
 async def follow_gateway(client: PaperboyClient) -> None:

@@ -1,8 +1,8 @@
 """The Slack adapter: a Bolt `AsyncApp` whose listeners translate Slack into core calls.
 
 Bolt verifies signatures (401 for a forged, missing or stale one), answers `url_verification`
-and `ssl_check`, learns the bot's identity from `auth.test` and acks; slack_sdk retries Web API
-calls. This module only decides *what* to do:
+and `ssl_check`, matches listeners and acks; slack_sdk retries Web API calls (429s included).
+The bot's identity comes from one `auth.test` at start. This module only decides *what* to do:
 
 - `/paper <text>` is acknowledged at once (Slack's 3 s rule) and answered in a background task:
   paper messages are posted with `chat.postMessage` and mapped for votes (`Paperboy.posted`);
@@ -100,6 +100,10 @@ class SlackAdapter:
             signing_secret=signing_secret or secrets.token_hex(32),
             process_before_response=True,
             name="paperboy",
+            # Paperboy uses neither custom workflow steps nor the AI-assistant container: skip
+            # the middleware Bolt would run for them on every event.
+            attaching_function_token_enabled=False,
+            attaching_conversation_kwargs_enabled=False,
         )
         logging.getLogger("slack_bolt.RequestVerification").addFilter(_WITHHOLD)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -222,6 +226,8 @@ class SlackAdapter:
             await self.deliver(ctx, reply, response_url)
         except (SlackApiError, ResponseUrlError, ClientError, TimeoutError) as exc:
             log.warning("could not deliver a /paper reply in %s: %s", ctx.channel.key, _why(exc))
+        except Exception:
+            log.exception("delivering a /paper reply in %s failed", ctx.channel.key)
 
     async def is_admin(self, user: str) -> bool:
         """Workspace admins and owners (`users.info`), or a user listed in PAPERBOY_ADMINS."""

@@ -1,4 +1,10 @@
-"""`paperboy digest --preview`: build a week's digest and print it."""
+"""`paperboy digest --preview` prints a week's digest; `--post --channel` posts it now.
+
+Posting goes through the same exactly-once key as the scheduled digest of that channel and
+week (`bot/worker.py`): posting by hand on Monday morning means the 09:00 run finds it done,
+and a digest already posted this week is not posted again. Whoever can run the CLI with the
+bot's tokens is an admin.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,10 @@ def digest(
     preview: Annotated[
         bool, typer.Option("--preview", help="print the digest here, post nothing")
     ] = False,
+    post: Annotated[
+        bool,
+        typer.Option("--post", help="post this week's digest in --channel now (once per week)"),
+    ] = False,
     week: Annotated[
         str | None, typer.Option(help="ISO week, e.g. 2024-W11 (default: this week)")
     ] = None,
@@ -35,9 +45,14 @@ def digest(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the digest as JSON")] = False,
 ) -> None:
-    """Build a week's digest (ranked picks, summaries, trend) and print it."""
-    if not preview:
-        fail("posting from the CLI is not available yet; use --preview to print the digest")
+    """Build a week's digest (ranked picks, summaries, trend) and print it, or post it."""
+    if preview == post:
+        fail("choose --preview (print the digest) or --post --channel slack:C123 (post it now)")
+    if post:
+        if not channel or week or sample or lang or limit:
+            fail("--post takes only --channel (e.g. slack:C123): it posts this week's digest")
+        post_now(ChannelRef.parse(channel), as_json=as_json)
+        return
     settings = settings_or_exit(quiet=as_json)
     with_week = parse_week(week) if week else (SAMPLE_WEEK if sample else iso_week())
     where = ChannelRef.parse(channel) if channel else None
@@ -62,3 +77,11 @@ def digest(
                 print_message(message)
 
     run_async(main)
+
+
+def post_now(channel: ChannelRef, *, as_json: bool) -> None:
+    """Post the channel's digest of this week now, unless it was posted already."""
+    from bot.cli.post import post_digest_now  # noqa: PLC0415  (platform SDKs load lazily)
+
+    settings = settings_or_exit(quiet=as_json)
+    run_async(lambda: post_digest_now(settings, channel, as_json=as_json))

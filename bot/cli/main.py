@@ -9,6 +9,9 @@ from bot.cli.common import user_errors
 from bot.cli.digest import digest
 from bot.cli.leaderboard import leaderboard
 from bot.cli.paper import paper
+from bot.cli.run import run as run_command
+from bot.cli.schedule import schedule_app
+from bot.cli.worker import worker
 
 app = typer.Typer(
     name="paperboy",
@@ -20,6 +23,9 @@ app = typer.Typer(
 app.command()(paper)
 app.command()(digest)
 app.command()(leaderboard)
+app.command("run")(run_command)
+app.command()(worker)
+app.add_typer(schedule_app, name="schedule")
 
 
 @app.command()

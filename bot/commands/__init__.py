@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.commands import builtin as _builtin  # noqa: F401  (registers the sub-commands)
+from bot.commands import schedule as _schedule  # noqa: F401  (schedule, topics)
 from bot.commands.base import CommandContext, CommandRegistry, CommandSpec, Reply, registry
 from bot.commands.paper import lookup
 from bot.errors import PaperboyError

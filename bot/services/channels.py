@@ -22,6 +22,11 @@ CANDIDATE_TTL = 8 * 7 * 86400
 Source = Literal["hf", "arxiv", "shared"]
 
 
+def message_key(prefix: str, message: MessageRef) -> str:
+    """Where the (platform, channel, message) -> paper map lives; votes.py reads it too."""
+    return f"{prefix}msg:{message.key}"
+
+
 class ChannelConfig(BaseModel):
     """What a channel wants: its language, digest size, topics and arXiv categories, and when
     its weekly digest runs (`bot.services.schedule`: cron + IANA zone, None = the defaults;
@@ -64,10 +69,10 @@ class ChannelStore:
 
     async def map_message(self, message: MessageRef, arxiv_id: str) -> None:
         """Remember that `message` shows `arxiv_id`, so reactions on it become votes."""
-        await self._redis.set(f"{self._p}msg:{message.key}", arxiv_id, ex=MESSAGE_MAP_TTL)
+        await self._redis.set(message_key(self._p, message), arxiv_id, ex=MESSAGE_MAP_TTL)
 
     async def paper_for(self, message: MessageRef) -> str | None:
-        raw = await self._redis.get(f"{self._p}msg:{message.key}")
+        raw = await self._redis.get(message_key(self._p, message))
         return raw.decode() if raw else None
 
     async def record_shared(

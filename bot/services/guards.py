@@ -15,15 +15,23 @@ return {n, redis.call('TTL', KEYS[1])}
 """
 
 
+EVENT_TTL = 3600  # Slack retries within minutes; an hour covers every redelivery
+
+
+def event_key(prefix: str, platform: str, event_id: str) -> str:
+    """The marker of one platform event id; votes.py checks it inside its reaction script."""
+    return f"{prefix}event:{platform}:{event_id}"
+
+
 class Guards:
     def __init__(self, redis: Redis, *, prefix: str = "pb:") -> None:
         self._redis = redis
         self._p = prefix
         self._window = redis.register_script(_WINDOW_SCRIPT)
 
-    async def first_time(self, platform: str, event_id: str, ttl: int = 3600) -> bool:
+    async def first_time(self, platform: str, event_id: str, ttl: int = EVENT_TTL) -> bool:
         """True the first time an event id is seen (Slack and Discord may deliver twice)."""
-        key = f"{self._p}event:{platform}:{event_id}"
+        key = event_key(self._p, platform, event_id)
         return bool(await self._redis.set(key, b"1", nx=True, ex=ttl))
 
     async def check_rate(self, user_key: str, per_hour: int) -> None:

@@ -242,7 +242,10 @@ class Scheduler:
         if not due or await self._poster.is_done(channel, due.week):
             return None
         key = _attempt_key(due)
-        attempted, backing_off = await self._redis.exists(key), await self._redis.exists(f"{key}:wait")
+        attempted, backing_off = (
+            await self._redis.exists(key),
+            await self._redis.exists(f"{key}:wait"),
+        )
         if backing_off:
             return None
         return due if should_post(due, seen_until=seen, attempted=bool(attempted)) else None
@@ -256,7 +259,7 @@ class Scheduler:
         key = _attempt_key(due)
         failures = int(await self._redis.incr(f"{key}:failures"))
         await self._redis.expire(f"{key}:failures", ATTEMPT_TTL)
-        wait = min(MAX_BACKOFF, 60 * 2 ** min(failures - 1, 10))
+        wait: int = min(MAX_BACKOFF, 60 * 2 ** min(failures - 1, 10))
         await done(self._redis.set(f"{key}:wait", b"1", ex=wait))
         return wait
 

@@ -18,12 +18,14 @@ from redis.asyncio import Redis
 
 from bot.domain import MessageRef, Tally, VoteChange
 from bot.services.aio import as_str, done
+from bot.services.channels import message_key
+from bot.services.guards import EVENT_TTL, event_key
 from bot.weeks import iso_week
 
 # KEYS: none (the ledger lives under ARGV[1] = prefix; single-node Redis).
 # ARGV: prefix, paper, user, emoji, value (+1/-1), added (1/0), week
-_SCRIPT = """
-local p, paper, user, emoji = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+_VOTE = """
+local p, user, emoji = ARGV[1], ARGV[3], ARGV[4]
 local value, added, week = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]
 local rx = p .. 'rx:' .. paper .. ':' .. user
 local ledger = p .. 'vote:' .. paper
@@ -66,8 +68,25 @@ if previous ~= current then
   end
 end
 local t = redis.call('HMGET', p .. 'tally:' .. paper, 'up', 'down')
-return {previous, current, tonumber(t[1] or '0'), tonumber(t[2] or '0')}
+return {previous, current, tonumber(t[1] or '0'), tonumber(t[2] or '0'), paper}
 """
+_SCRIPT = "local paper = ARGV[2]\n" + _VOTE
+
+# A reaction event in the same single round trip: resolve the message to its paper (ARGV[8],
+# the message-map key), count the platform's event id once (ARGV[9], '' for none, ARGV[10] its
+# lifetime), then the vote itself. Returns {} when the message shows no paper or the event is
+# a repeat.
+_REACTION_SCRIPT = """
+local paper = redis.call('GET', ARGV[8])
+if not paper then return {} end
+if ARGV[9] ~= '' and not redis.call('SET', ARGV[9], '1', 'NX', 'EX', ARGV[10]) then return {} end
+""" + _VOTE
+
+
+def _change(row: list[int | bytes], user: str) -> VoteChange:
+    previous, current, up, down, paper = row
+    return VoteChange(arxiv_id=as_str(paper), user=user, previous=previous, current=current,  # type: ignore[arg-type]
+                      tally=Tally(up=up, down=down))  # type: ignore[arg-type]
 
 
 class VoteStore:
@@ -77,6 +96,30 @@ class VoteStore:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_SCRIPT)
+        self._reaction = redis.register_script(_REACTION_SCRIPT)
+
+    async def record_reaction(
+        self,
+        message: MessageRef,
+        user: str,
+        emoji: str,
+        value: int,
+        *,
+        added: bool,
+        event_id: str | None = None,
+        at: datetime | None = None,
+    ) -> VoteChange | None:
+        """A reaction on `message` as a vote, in ONE round trip: None when the message shows no
+        paper or `event_id` was already counted (platforms redeliver events they think failed).
+        """
+        if value not in (1, -1):
+            raise ValueError("a vote is +1 or -1")
+        platform = message.channel.platform
+        event = event_key(self._prefix, platform, event_id) if event_id else ""
+        args = [self._prefix, "", f"{platform}:{user}", emoji, value, int(added), iso_week(at),
+                message_key(self._prefix, message), event, EVENT_TTL]
+        row = await self._reaction(args=args)  # type: ignore[arg-type]
+        return _change(row, f"{platform}:{user}") if row else None
 
     async def record_vote(
         self,
@@ -118,14 +161,7 @@ class VoteStore:
         at: datetime | None,
     ) -> VoteChange:
         args = [self._prefix, arxiv_id, user, emoji, value, int(added), iso_week(at)]
-        previous, current, up, down = await self._script(args=args)  # type: ignore[arg-type]
-        return VoteChange(
-            arxiv_id=arxiv_id,
-            user=user,
-            previous=previous,
-            current=current,
-            tally=Tally(up=up, down=down),
-        )
+        return _change(await self._script(args=args), user)  # type: ignore[arg-type]
 
     async def tally(self, arxiv_id: str) -> Tally:
         up, down = await done(self._redis.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"]))

@@ -117,3 +117,29 @@ async def test_a_vote_is_one_round_trip(redis_url: str, redis: Redis) -> None:
 async def test_bad_value_is_refused(votes: VoteStore) -> None:
     with pytest.raises(ValueError, match=r"\+1 or -1"):
         await votes.record_vote(P, "u1", 2, platform="slack")
+
+
+async def test_a_reaction_is_one_round_trip_with_lookup_and_dedup(redis_url: str, redis: Redis) -> None:
+    from bot.domain import ChannelRef, MessageRef
+    from bot.services.channels import ChannelStore
+
+    msg = MessageRef(channel=ChannelRef(platform="slack", channel_id="C1"), message_id="1.2")
+    await ChannelStore(redis).map_message(msg, P)
+    client = CountingRedis.from_url(redis_url)
+    client.sent = []
+    votes = VoteStore(client)
+    await votes.record_reaction(msg, "warm", "👍", 1, added=False, at=W11)  # loads the script
+    client.sent.clear()
+    first = await votes.record_reaction(msg, "U1", "👍", 1, added=True, event_id="Ev1", at=W11)
+    retry = await votes.record_reaction(msg, "U1", "👍", 1, added=True, event_id="Ev1", at=W11)
+    elsewhere = await votes.record_reaction(
+        MessageRef(channel=msg.channel, message_id="9.9"), "U1", "👍", 1, added=True, at=W11)
+    removed = await votes.record_reaction(msg, "U1", "👍", 1, added=False, event_id="Ev2", at=W11)
+    await client.aclose()
+    assert first is not None
+    assert (first.arxiv_id, first.user, first.tally) == (P, "slack:U1", Tally(up=1))
+    assert retry is None
+    assert elsewhere is None
+    assert removed is not None
+    assert removed.tally == Tally()
+    assert client.sent == ["EVALSHA"] * 4

@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 from typing import Any
 
+import discord
 import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from redis.asyncio import Redis
 
-from adapters.discord.runner import serve
+from adapters.discord.chat import DiscordChat
+from adapters.discord.runner import discord_api, serve
 from adapters.discord.translate import channel_ref, message_ref
 from bot.domain import Digest, DigestItem, Paper, Summary, Tally
 from bot.errors import ConfigError
@@ -193,3 +195,44 @@ async def test_serve_runs_until_cancelled_and_restores_discord_py(
 async def test_serve_without_a_token_says_which_setting_is_missing(harness: Harness) -> None:
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         await serve(harness.app)
+
+
+def test_overlapping_api_overrides_restore_the_defaults_when_the_last_one_ends() -> None:
+    default = Route.BASE
+    first, second = (
+        discord_api("http://127.0.0.1:1/api/v10/"),
+        discord_api("http://127.0.0.1:1/api/v10"),
+    )
+    first.__enter__()
+    second.__enter__()
+    assert Route.BASE == "http://127.0.0.1:1/api/v10"
+    first.__exit__(None, None, None)  # not the innermost: the override stays for `second`
+    assert Route.BASE == "http://127.0.0.1:1/api/v10"
+    second.__exit__(None, None, None)
+    assert default == Route.BASE
+    with discord_api(None):
+        assert default == Route.BASE
+    with (
+        discord_api("http://127.0.0.1:1/api/v10"),
+        pytest.raises(RuntimeError),
+        discord_api("http://127.0.0.1:2/api/v10"),
+    ):
+        pass
+    assert default == Route.BASE
+
+
+async def test_the_chat_port_over_a_rest_only_client_disables_mentions_itself(
+    fake_discord: FakeDiscord,
+) -> None:
+    """Workers post digests with a plain, gateway-less client (adapters/ports.py), which has
+    no client-wide allowed_mentions: DiscordChat must send its own."""
+    with discord_api(fake_discord.api_url):
+        async with discord.Client(intents=discord.Intents.none()) as client:
+            await client.login(TOKEN)
+            ref = await DiscordChat(client).post(
+                CHANNEL, RichMessage((Heading("@everyone hi"),), "x")
+            )
+    (body,) = fake_discord.sent()
+    assert body["allowed_mentions"] == {"parse": []}
+    assert ref.message_id in fake_discord.messages
+    assert fake_discord.count("/gateway") == 0

@@ -8,6 +8,8 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from adapters.slack.app import INVITE_TIP, LOOKING_UP
 from bot.domain import Paper
 from tests.adapters.slack.conftest import CHANNEL, USER, SlackBed, reaction_body
@@ -253,3 +255,28 @@ async def test_mention_works_like_the_slash_command(bed: SlackBed) -> None:
     await bed.adapter.drain()
     [post] = bed.slack.posted
     assert_paper_message(post)
+
+
+async def test_per_user_rate_limit_answers_politely(bed: SlackBed) -> None:
+    bed.h.app.settings.user_rate_limit = 1
+    await bed.ask("2403.09629")
+    await bed.ask("2403.09629")
+    assert len(bed.slack.posted) == 1
+    [limited] = bed.slack.ephemeral
+    assert "this hour" in limited["text"]
+    assert "try again in about" in limited["text"]
+    await bed.ask("help")  # sub-commands are not LLM work
+    assert len(bed.slack.ephemeral) == 2
+
+
+async def test_a_dead_response_url_is_logged_not_raised(
+    bed: SlackBed, caplog: pytest.LogCaptureFixture
+) -> None:
+    bed.slack.not_in_channel.add(CHANNEL)
+    bed.slack.inject(Fault.error(404, path="/commands/"))
+    await bed.ask("2403.09629")
+    assert bed.slack.posted == bed.slack.responses == []
+    assert "could not deliver a /paper reply in slack:C2147483705" in caplog.text
+    await bed.ask("help")  # the adapter carries on
+    assert len(bed.slack.ephemeral) == 0
+    assert len(bed.slack.responses) == 1
