@@ -58,6 +58,7 @@ _TRAILING = ".,;:!?)]}'\""
 _ID_NEW = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _ID_OLD = r"[a-z]+(?:-[a-z]+)?(?:\.[a-z-]{2,8})?/\d{7}(?:v\d+)?"
 _FIND = re.compile(
+    r"(?<![\w.$€£¥/-])(?P<bare>(?:1[5-9]|[2-9]\d)(?:0[1-9]|1[0-2])\.\d{5}(?:v\d+)?)(?![\w%]|\.\d)|"
     rf"(?<![\w.-])(?:arxiv:\s?(?P<pid>{_ID_NEW}|{_ID_OLD})"
     r"|(?:www\.|export\.)?(?P<host>arxiv\.org|alphaxiv\.org|huggingface\.co|hf\.co)"
     rf"/(?P<kind>abs|pdf|html|overview|papers)/(?P<uid>{_ID_NEW}|{_ID_OLD}))(?![\d])",
@@ -128,8 +129,10 @@ def parse_id(text: str) -> ArxivRef | None:
 def find_references(text: str) -> list[ArxivRef]:
     """Papers linked or cited as `arXiv:<id>` in a chat message, first mention first, no repeats.
 
-    Bare numbers never count: `1234.5678` in prose is a price or a version far more often than
-    a paper. Malformed ids inside links are skipped silently (a message is not a command).
+    A bare id counts only in the unambiguous 2015+ form `YYMM.NNNNN` (valid month, not part of
+    a longer number, a price or a percentage): `1234.5678` in prose is a price or a version far
+    more often than a paper, so 4-digit ids need a link or `arXiv:`. Malformed ids inside links
+    are skipped silently (a message is not a command).
     Linear time in the message length (no nested quantifiers), so hostile input stays cheap.
     """
     found: dict[str, ArxivRef] = {}
@@ -260,7 +263,7 @@ def _found(match: re.Match[str]) -> ArxivRef | None:
     host = match.group("host")
     if host is not None and match.group("kind").lower() not in SITES[host.lower()]:
         return None
-    raw = match.group("pid") or match.group("uid")
+    raw = match.group("bare") or match.group("pid") or match.group("uid")
     try:
         return parse_id(raw)
     except BadReference:
