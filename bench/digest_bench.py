@@ -43,8 +43,12 @@ async def run(channels: int, n_papers: int, latency: float, url: str) -> None:
         async with Paperboy.open(settings) as app:
             await app.redis.flushdb()
             requests = [
-                DigestRequest(week="2024-W11", language=LANGS[i % 3], limit=n_papers,
-                              channel=ChannelRef(platform="slack", channel_id=f"C{i:04d}"))
+                DigestRequest(
+                    week="2024-W11",
+                    language=LANGS[i % 3],
+                    limit=n_papers,
+                    channel=ChannelRef(platform="slack", channel_id=f"C{i:04d}"),
+                )
                 for i in range(channels)
             ]
             start = time.perf_counter()
@@ -55,11 +59,15 @@ async def run(channels: int, n_papers: int, latency: float, url: str) -> None:
     trend_calls = sum(1 for b in bodies if "trend" in str(b.get("response_format", "")).lower())
     complete = sum(1 for d in digests if len(d.items) == n_papers)
     print(f"machine: {machine()}")
-    print(f"{channels} channels x {n_papers} papers x {len(LANGS)} languages, fake LLM {latency:g} s/call")
+    print(
+        f"{channels} channels x {n_papers} papers x {len(LANGS)} languages, fake LLM {latency:g} s/call"
+    )
     print(f"digests complete: {complete}/{channels}; wall time {elapsed:.2f} s")
-    print(f"LLM calls: {calls} in all = {calls - trend_calls} summary calls "
-          f"(goal <= {n_papers * len(LANGS)}: one per paper-language) + {trend_calls} trend calls "
-          f"(one per language)")
+    print(
+        f"LLM calls: {calls} in all = {calls - trend_calls} summary calls "
+        f"(goal <= {n_papers * len(LANGS)}: one per paper-language) + {trend_calls} trend calls "
+        f"(one per language)"
+    )
 
 
 def main() -> None:

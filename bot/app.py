@@ -150,11 +150,17 @@ class Paperboy:
         if value is None:
             return None
         change = await self.votes.record_reaction(
-            event.message, event.user, canonical(event.emoji), value, added=event.added,
+            event.message,
+            event.user,
+            canonical(event.emoji),
+            value,
+            added=event.added,
             event_id=event.event_id,
         )
         if change is not None:
-            metrics.VOTES.labels(platform=platform, change="added" if event.added else "removed").inc()
+            metrics.VOTES.labels(
+                platform=platform, change="added" if event.added else "removed"
+            ).inc()
         return change
 
     async def message(self, event: MessagePosted) -> list[str]:

@@ -25,7 +25,11 @@ class Settings(BaseSettings):
     """Every setting Paperboy reads; `.env.example` documents each one."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,  # `SLACK_BOT_TOKEN=` in .env means unset, not an empty token
     )
 
     # Storage

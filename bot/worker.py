@@ -9,7 +9,11 @@
   its in-progress mark expires (PAPERBOY_JOB_TIMEOUT + 10 s) — resumes after the last posted
   message. Results are not kept, so a job that ended without posting (busy, failed) is enqueued
   again at a later check; the ledger's done flag is what ends it. A failure backs off
-  (`Scheduler.failed`) and is retried, labelled late, for the rest of the week.
+  (`Scheduler.failed`) and is retried for the rest of the week (saying it is late once past
+  PAPERBOY_LATE_AFTER).
+
+Every worker of a deployment needs the same platform tokens (one `.env`, as docker-compose.yml
+does): a check only enqueues digests for the platforms its worker can post to.
 
 `startup` opens the Paperboy app (unless `paperboy run` put its own in ctx), the chat ports of
 the configured platforms and the /healthz + /metrics server; `shutdown` closes them.

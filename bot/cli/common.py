@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from pydantic import SecretStr
 from rich.console import Console
 
 from bot.config import Settings, load_settings
@@ -21,22 +22,43 @@ err = Console(stderr=True)
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "ts": self.formatTime(record),
-                "level": record.levelname,
-                "logger": record.name,
-                "event": record.getMessage(),
-            },
-            ensure_ascii=False,
-        )
+        event = {
+            "ts": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        if record.exc_info:  # the traceback stays inside the one line
+            event["exc"] = self.formatException(record.exc_info)
+        return json.dumps(event, ensure_ascii=False)
+
+
+class _Redacting(logging.Formatter):
+    """Wraps a formatter: any secret setting's value that reaches a log line becomes `***`."""
+
+    def __init__(self, inner: logging.Formatter, secrets: list[str]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._secrets = [s for s in secrets if len(s) >= 6]
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self._inner.format(record)
+        for secret in self._secrets:
+            line = line.replace(secret, "***")
+        return line
+
+
+def _secret_values(settings: Settings) -> list[str]:
+    values = (getattr(settings, name) for name in type(settings).model_fields)
+    return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    """One event per line on stderr; JSON when PAPERBOY_LOG_JSON is true."""
+    """One event per line on stderr; JSON when PAPERBOY_LOG_JSON is true; secrets redacted."""
     handler = logging.StreamHandler(sys.stderr)
     fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    handler.setFormatter(_JsonFormatter() if settings.log_json else logging.Formatter(fmt))
+    inner = _JsonFormatter() if settings.log_json else logging.Formatter(fmt)
+    handler.setFormatter(_Redacting(inner, _secret_values(settings)))
     level = logging.WARNING if quiet and settings.log_level == "INFO" else settings.log_level
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("httpx", "httpcore", "openai", "httpx2", "httpcore2", "discord", "slack_bolt"):

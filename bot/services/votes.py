@@ -13,6 +13,7 @@ counted in is corrected, so weekly and all-time tallies always agree.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -76,17 +77,26 @@ _SCRIPT = "local paper = ARGV[2]\n" + _VOTE
 # the message-map key), count the platform's event id once (ARGV[9], '' for none, ARGV[10] its
 # lifetime), then the vote itself. Returns {} when the message shows no paper or the event is
 # a repeat.
-_REACTION_SCRIPT = """
+_REACTION_SCRIPT = (
+    """
 local paper = redis.call('GET', ARGV[8])
 if not paper then return {} end
 if ARGV[9] ~= '' and not redis.call('SET', ARGV[9], '1', 'NX', 'EX', ARGV[10]) then return {} end
-""" + _VOTE
+"""
+    + _VOTE
+)
 
 
-def _change(row: list[int | bytes], user: str) -> VoteChange:
+def _change(row: list[Any], user: str) -> VoteChange:
+    """The script's reply `{previous, current, up, down, paper}` as a VoteChange."""
     previous, current, up, down, paper = row
-    return VoteChange(arxiv_id=as_str(paper), user=user, previous=previous, current=current,  # type: ignore[arg-type]
-                      tally=Tally(up=up, down=down))  # type: ignore[arg-type]
+    return VoteChange(
+        arxiv_id=as_str(paper),
+        user=user,
+        previous=int(previous),
+        current=int(current),
+        tally=Tally(up=int(up), down=int(down)),
+    )
 
 
 class VoteStore:
@@ -116,8 +126,18 @@ class VoteStore:
             raise ValueError("a vote is +1 or -1")
         platform = message.channel.platform
         event = event_key(self._prefix, platform, event_id) if event_id else ""
-        args = [self._prefix, "", f"{platform}:{user}", emoji, value, int(added), iso_week(at),
-                message_key(self._prefix, message), event, EVENT_TTL]
+        args = [
+            self._prefix,
+            "",
+            f"{platform}:{user}",
+            emoji,
+            value,
+            int(added),
+            iso_week(at),
+            message_key(self._prefix, message),
+            event,
+            EVENT_TTL,
+        ]
         row = await self._reaction(args=args)  # type: ignore[arg-type]
         return _change(row, f"{platform}:{user}") if row else None
 

@@ -51,10 +51,14 @@ async def test_shared_papers_and_categories_join_the_candidates(redis_url: str) 
     papers = sample_papers()
     quiet = next(p for p in papers if p.arxiv_id == "2403.09629")
     async with paperboy_app(redis_url, papers=papers) as h:
-        await h.app.channels.record_shared(CH, ["2403.05313"], at=__import__("datetime").datetime(
-            2024, 3, 13, tzinfo=__import__("datetime").UTC))
-        digest = await h.app.digests.build(DigestRequest(
-            week=WEEK, language="en", channel=CH, categories=("cs.CL",)))
+        await h.app.channels.record_shared(
+            CH,
+            ["2403.05313"],
+            at=__import__("datetime").datetime(2024, 3, 13, tzinfo=__import__("datetime").UTC),
+        )
+        digest = await h.app.digests.build(
+            DigestRequest(week=WEEK, language="en", channel=CH, categories=("cs.CL",))
+        )
     ids = {item.paper.arxiv_id for item in digest.items}
     assert "2403.05313" in ids  # shared in the channel
     assert quiet.arxiv_id in ids  # cs.CL, published that week
@@ -67,8 +71,9 @@ async def test_arxiv_down_still_gives_an_hf_only_digest(redis_url: str) -> None:
     async with paperboy_app(redis_url, papers=papers, PAPERBOY_HTTP_RETRIES=0) as h:
         h.hf.add(date(2024, 3, 12), *papers)
         h.arxiv.inject(*[Fault.error(503)] * 5)
-        digest = await h.app.digests.build(DigestRequest(
-            week=WEEK, language="en", categories=("cs.CL",)))
+        digest = await h.app.digests.build(
+            DigestRequest(week=WEEK, language="en", categories=("cs.CL",))
+        )
     assert len(digest.items) == 3
     assert digest.empty_reason is None
 

@@ -37,12 +37,17 @@ class RecordingChat:
 
 def digest(n: int = 4) -> Digest:
     items = tuple(
-        DigestItem(paper=p, summary=Summary(arxiv_id=p.arxiv_id, tldr="t.", source="extractive"),
-                   score=1.0, why="new this week")
+        DigestItem(
+            paper=p,
+            summary=Summary(arxiv_id=p.arxiv_id, tldr="t.", source="extractive"),
+            score=1.0,
+            why="new this week",
+        )
         for p in sample_papers()[:n]
     )
-    return Digest(channel=CH, week=WEEK, language="en", trend="Trend.", trend_source="llm",
-                  items=items)
+    return Digest(
+        channel=CH, week=WEEK, language="en", trend="Trend.", trend_source="llm", items=items
+    )
 
 
 async def test_posts_once_and_maps_paper_messages(redis: Redis) -> None:
@@ -63,7 +68,10 @@ async def test_posts_once_and_maps_paper_messages(redis: Redis) -> None:
     assert len(chat.posted) == 5
     store = ChannelStore(redis)
     assert await store.paper_for(MessageRef(channel=CH, message_id="ts1")) is None  # header
-    assert await store.paper_for(MessageRef(channel=CH, message_id="ts2")) == digest().items[0].paper.arxiv_id
+    assert (
+        await store.paper_for(MessageRef(channel=CH, message_id="ts2"))
+        == digest().items[0].paper.arxiv_id
+    )
 
 
 async def test_concurrent_workers_post_one_digest(redis_url: str) -> None:

@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.domain import Tally
+from bot.domain import ChannelRef, MessageRef, Tally
+from bot.services.channels import ChannelStore
 from bot.services.votes import VoteStore
 
 W10 = datetime(2024, 3, 6, tzinfo=UTC)
@@ -119,10 +120,9 @@ async def test_bad_value_is_refused(votes: VoteStore) -> None:
         await votes.record_vote(P, "u1", 2, platform="slack")
 
 
-async def test_a_reaction_is_one_round_trip_with_lookup_and_dedup(redis_url: str, redis: Redis) -> None:
-    from bot.domain import ChannelRef, MessageRef
-    from bot.services.channels import ChannelStore
-
+async def test_a_reaction_is_one_round_trip_with_lookup_and_dedup(
+    redis_url: str, redis: Redis
+) -> None:
     msg = MessageRef(channel=ChannelRef(platform="slack", channel_id="C1"), message_id="1.2")
     await ChannelStore(redis).map_message(msg, P)
     client = CountingRedis.from_url(redis_url)
@@ -133,7 +133,8 @@ async def test_a_reaction_is_one_round_trip_with_lookup_and_dedup(redis_url: str
     first = await votes.record_reaction(msg, "U1", "👍", 1, added=True, event_id="Ev1", at=W11)
     retry = await votes.record_reaction(msg, "U1", "👍", 1, added=True, event_id="Ev1", at=W11)
     elsewhere = await votes.record_reaction(
-        MessageRef(channel=msg.channel, message_id="9.9"), "U1", "👍", 1, added=True, at=W11)
+        MessageRef(channel=msg.channel, message_id="9.9"), "U1", "👍", 1, added=True, at=W11
+    )
     removed = await votes.record_reaction(msg, "U1", "👍", 1, added=False, event_id="Ev2", at=W11)
     await client.aclose()
     assert first is not None

@@ -11,7 +11,9 @@ from bot.domain import ChannelRef
 from bot.web import Health, mount, serve, serve_health
 from tests.harness import paperboy_app
 
-CTX = CommandContext(platform="slack", user="U1", channel=ChannelRef(platform="slack", channel_id="C1"))
+CTX = CommandContext(
+    platform="slack", user="U1", channel=ChannelRef(platform="slack", channel_id="C1")
+)
 
 
 async def get(url: str) -> tuple[int, str, str]:
@@ -57,7 +59,11 @@ async def test_metrics_count_commands_in_prometheus_format(redis_url: str) -> No
     assert "# TYPE paperboy_commands_total counter" in body
     assert 'paperboy_commands_total{command="help",outcome="ok"}' in body
     assert 'paperboy_commands_total{command="top",outcome="error"}' in body
-    for name in ("paperboy_llm_calls_total", "paperboy_digests_posted_total", "paperboy_job_seconds"):
+    for name in (
+        "paperboy_llm_calls_total",
+        "paperboy_digests_posted_total",
+        "paperboy_job_seconds",
+    ):
         assert f"# TYPE {name.removesuffix('_total')}" in body
 
 
@@ -78,13 +84,17 @@ async def test_mount_replaces_an_apps_own_healthz(redis: Redis) -> None:
         _, _, body = await get(f"http://127.0.0.1:{port}/healthz")
         assert '"slack": "running (HTTP)"' in body
         assert "paperboy_votes" in (await get(f"http://127.0.0.1:{port}/metrics"))[2]
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"http://127.0.0.1:{port}/slack/events") as answer:
-                assert await answer.text() == "events"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"http://127.0.0.1:{port}/slack/events") as answer,
+        ):
+            assert await answer.text() == "events"
 
 
 async def test_a_busy_port_is_logged_not_fatal(redis: Redis) -> None:
     health = Health(redis)
-    async with serve_health(health, host="127.0.0.1", port=0) as port:
-        async with serve_health(health, host="127.0.0.1", port=port) as second:
-            assert second is None
+    async with (
+        serve_health(health, host="127.0.0.1", port=0) as port,
+        serve_health(health, host="127.0.0.1", port=port or 0) as second,
+    ):
+        assert second is None

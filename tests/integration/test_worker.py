@@ -25,9 +25,11 @@ ENV = {
 }
 
 
-async def until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], bool], within: float = 20) -> None:
+    async with asyncio.timeout(within):
+        while True:
+            if condition():
+                return
             await asyncio.sleep(0.05)
 
 

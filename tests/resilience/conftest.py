@@ -133,10 +133,10 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: floa
 
 
 async def until(
-    condition: Callable[[], bool], deployment: Deployment, *, timeout: float = WAIT, what: str = ""
+    condition: Callable[[], bool], deployment: Deployment, *, within: float = WAIT, what: str = ""
 ) -> None:
     """Wait for `condition`; fail with the processes' logs if it never holds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
             (deployment.tmp / "all.log").write_text(deployment.output())

@@ -127,7 +127,9 @@ async def deliver(session: aiohttp.ClientSession, url: str, body: str) -> bool:
 async def map_paper_message(url: str) -> None:
     redis = Redis.from_url(url)
     try:
-        message = MessageRef(channel=ChannelRef(platform="slack", channel_id=CHANNEL), message_id=TS)
+        message = MessageRef(
+            channel=ChannelRef(platform="slack", channel_id=CHANNEL), message_id=TS
+        )
         await ChannelStore(redis).map_message(message, PAPER)
     finally:
         await redis.aclose()
@@ -147,7 +149,12 @@ async def test_no_acknowledged_vote_is_lost_across_redis_restarts(
     await map_paper_message(aof_redis.url)
     port = free_port()
     deployment.start(
-        "run", "slack", "--http", "--port", str(port), "--no-worker",
+        "run",
+        "slack",
+        "--http",
+        "--port",
+        str(port),
+        "--no-worker",
         REDIS_URL=aof_redis.url,
         SLACK_SIGNING_SECRET=SECRET,
     )
