@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,19 +29,11 @@ from bot.ports import ChatPort
 from bot.render import render_digest
 from bot.services.aio import done
 from bot.services.channels import ChannelStore
+from bot.services.locks import TokenLocks
 
 log = logging.getLogger(__name__)
 LEASE_MS = 5 * 60 * 1000
 KEEP = 60 * 86400
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
 
 
 class Outcome(StrEnum):
@@ -68,8 +59,7 @@ class DigestPoster:
         self._redis = redis
         self._channels = channels
         self._lease_ms = max(100, int(lease * 1000))
-        self._release = redis.register_script(_RELEASE)
-        self._renew = redis.register_script(_RENEW)
+        self._locks = TokenLocks(redis)
 
     async def is_done(self, channel: ChannelRef, week: str) -> bool:
         return bool(await self._redis.exists(f"{digest_key(channel, week)}:done"))
@@ -87,8 +77,8 @@ class DigestPoster:
         key = digest_key(channel, week)
         if await self.is_done(channel, week):
             return Delivery(Outcome.ALREADY_DONE)
-        token = secrets.token_hex(8)
-        if not await self._redis.set(f"{key}:lease", token, nx=True, px=self._lease_ms):
+        token = TokenLocks.new_token()
+        if not await self._locks.acquire(f"{key}:lease", token, self._lease_ms):
             return Delivery(Outcome.BUSY)
         try:
             async with self._heartbeat(key, token):
@@ -101,7 +91,7 @@ class DigestPoster:
             metrics.DIGESTS_FAILED.labels(platform=channel.platform).inc()
             raise
         finally:
-            await self._release(keys=[f"{key}:lease"], args=[token])
+            await self._locks.release(f"{key}:lease", token)
         metrics.DIGESTS_POSTED.labels(platform=channel.platform, late=str(late).lower()).inc()
         return Delivery(Outcome.POSTED, posted)
 
@@ -113,7 +103,7 @@ class DigestPoster:
             while True:
                 await asyncio.sleep(self._lease_ms / 3000)
                 try:
-                    await self._renew(keys=[f"{key}:lease"], args=[token, self._lease_ms])
+                    await self._locks.renew(f"{key}:lease", token, self._lease_ms)
                 except RedisError as exc:  # the next renewal (or post) tries again
                     log.warning("could not renew the lease on %s: %s", key, exc)
 
@@ -149,7 +139,7 @@ class DigestPoster:
         for index, message in enumerate(render_digest(digest, late=late)):
             if index in posted:
                 continue
-            if not await self._renew(keys=[f"{key}:lease"], args=[token, self._lease_ms]):
+            if not await self._locks.renew(f"{key}:lease", token, self._lease_ms):
                 raise RuntimeError(f"lost the lease on {key}; another worker took over")
             ref = await chat.post(channel, message)
             await done(self._redis.hset(f"{key}:posted", str(index), ref.message_id))

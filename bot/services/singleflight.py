@@ -15,22 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-Compute = Callable[[], Awaitable[tuple[bytes, bool]]]
+from bot.services.locks import TokenLocks
 
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_EXTEND = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
+Compute = Callable[[], Awaitable[tuple[bytes, bool]]]
 
 
 def _raw(value: bytes | str) -> bytes:
@@ -67,8 +59,7 @@ class SingleFlight:
         self._wait = wait_timeout
         self._fallback_s = max(1, int(fallback_ttl))
         self._poll = poll
-        self._release = redis.register_script(_RELEASE)
-        self._extend = redis.register_script(_EXTEND)
+        self._locks = TokenLocks(redis)
 
     @staticmethod
     def lock_key(key: str) -> str:
@@ -85,8 +76,8 @@ class SingleFlight:
             cached = await self._redis.get(key)
             if cached is not None:
                 return Flight(_raw(cached), led=False)
-            token = secrets.token_hex(8)
-            if await self._redis.set(self.lock_key(key), token, nx=True, px=self._lock_ms):
+            token = TokenLocks.new_token()
+            if await self._locks.acquire(self.lock_key(key), token, self._lock_ms):
                 return await self._lead(key, token, compute)
             holder = await self._redis.get(self.lock_key(key))
             if holder is not None:
@@ -107,7 +98,7 @@ class SingleFlight:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
-            await self._release(keys=[self.lock_key(key)], args=[token])
+            await self._locks.release(self.lock_key(key), token)
 
     async def _store(self, key: str, token: str, value: bytes, *, durable: bool) -> None:
         if durable:
@@ -119,7 +110,7 @@ class SingleFlight:
         """Extend the lock every third of its life while the leader works."""
         while True:
             await asyncio.sleep(self._lock_ms / 3000)
-            await self._extend(keys=[self.lock_key(key)], args=[token, self._lock_ms])
+            await self._locks.renew(self.lock_key(key), token, self._lock_ms)
 
     async def _follow(self, key: str, token: str, deadline: float) -> bytes | None:
         """Wait for the leader holding `token`; None when it left without a result."""

@@ -77,7 +77,8 @@ def test_quickstart_sample_preview_runs_offline_with_embedded_redis(tmp_path: Pa
     assert out.count("https://arxiv.org/abs/") == 8
     assert "Extractive summary" in out  # no key: labelled extractive summaries
     assert "started an embedded Redis" in result.stderr
-    assert (tmp_path / "data" / "appendonlydir").exists()
+    # The server ran from the user's data dir (persistence itself: test_embedded_redis.py).
+    assert (tmp_path / "data" / "redis.log").exists()
 
 
 def test_sample_preview_in_japanese_with_limit(tmp_path: Path) -> None:
