@@ -11,6 +11,9 @@ next to these (see tests/adapters/).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -26,6 +29,28 @@ from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+OUR_PREFIXES = ("PAPERBOY_", "OPENAI_", "SLACK_", "DISCORD_", "REDIS_")
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment without any Paperboy setting a developer may have exported."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(OUR_PREFIXES)}
+
+
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot <args>` as a user runs it, with exactly the settings in `env`."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean_environ(), "COLUMNS": "200", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def quiet_star() -> Paper:

@@ -4,9 +4,6 @@ real processes, the test Redis, loopback fakes."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,26 +14,10 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from tests.harness import run_cli as paperboy
 from tests.harness import sample_papers
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def paperboy(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PAPERBOY_", "OPENAI_", "SLACK_", "DISCORD_", "REDIS_"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={**keep, "COLUMNS": "200", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ The scheduler's clock is PAPERBOY_TEST_NOW: "now" is moved per process, not fake
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.harness import sample_papers
+from tests.harness import clean_environ, sample_papers
 
 ROOT = Path(__file__).resolve().parents[2]
 # Monday 2024-03-18 (ISO week 2024-W12): the default schedule's run is 09:00 UTC, and the digest
@@ -56,11 +55,7 @@ class Deployment:
 
     def env(self, **overrides: Any) -> dict[str, str]:
         """The environment of a Paperboy process pointed at the fakes and the test Redis."""
-        keep = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("PAPERBOY_", "OPENAI_", "SLACK_", "DISCORD_", "REDIS_"))
-        }
+        keep = clean_environ()
         values: dict[str, Any] = {
             "REDIS_URL": self.redis_url,
             "PAPERBOY_ARXIV_API_URL": f"{self.arxiv.base_url}/api/query",
