@@ -8,8 +8,10 @@ import statistics
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.domain import Paper
 from bot.services.redis_server import EmbeddedRedis
 
 
@@ -21,6 +23,20 @@ def redis_url() -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as url:
         yield url
+
+
+def synthetic_papers(count: int) -> list[Paper]:
+    """`count` small, distinct papers for load benchmarks (the LLM fake summarises anything)."""
+    return [
+        Paper(
+            arxiv_id=f"2403.{10000 + i:05d}",
+            version=1,
+            title=f"Paper {i} on reasoning",
+            abstract=f"Paper {i} studies reasoning. It finds that thinking helps.",
+            published=datetime(2024, 3, 14, tzinfo=UTC),
+        )
+        for i in range(count)
+    ]
 
 
 def machine() -> str:

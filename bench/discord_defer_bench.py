@@ -16,26 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, datetime
 from typing import Any
 
-from bench._common import machine, percentile, redis_url
+from bench._common import machine, percentile, redis_url, synthetic_papers
 from bench.discord_bed import Bed, discord_bed
-from bot.domain import Paper
 from tests.fakes.discord import APP_ID
-
-
-def papers(count: int) -> list[Paper]:
-    return [
-        Paper(
-            arxiv_id=f"2403.{10000 + i:05d}",
-            version=1,
-            title=f"Paper {i} on reasoning",
-            abstract=f"Paper {i} studies reasoning. It finds that thinking helps.",
-            published=datetime(2024, 3, 14, tzinfo=UTC),
-        )
-        for i in range(count)
-    ]
 
 
 def defer_ms(timings: dict[str, Any], ids: list[str]) -> list[float]:
@@ -50,7 +35,7 @@ async def probe(bed: Bed, arxiv_id: str, index: int) -> str:
 
 
 async def main(burst: int, probes: int, llm_latency: float) -> None:
-    known = papers(burst + probes)
+    known = synthetic_papers(burst + probes)
     with redis_url() as url:
         async with discord_bed(url, papers=known, PAPERBOY_LLM_TIMEOUT=30) as bed:
             bed.h.llm.latency = llm_latency

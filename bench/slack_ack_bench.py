@@ -16,9 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, datetime
 
-from bench._common import machine, percentile, redis_url
+from bench._common import machine, percentile, redis_url, synthetic_papers
 from bench.slack_bed import (
     Timing,
     command,
@@ -28,24 +27,10 @@ from bench.slack_bed import (
     slack_bed,
     statuses,
 )
-from bot.domain import Paper
-
-
-def papers(count: int) -> list[Paper]:
-    return [
-        Paper(
-            arxiv_id=f"2403.{10000 + i:05d}",
-            version=1,
-            title=f"Paper {i} on reasoning",
-            abstract=f"Paper {i} studies reasoning. It finds that thinking helps.",
-            published=datetime(2024, 3, 14, tzinfo=UTC),
-        )
-        for i in range(count)
-    ]
 
 
 async def main(burst: int, probes: int, llm_latency: float) -> None:
-    known = papers(2 * burst + probes)
+    known = synthetic_papers(2 * burst + probes)
     with redis_url() as url:
         async with slack_bed(url, papers=known, llm_latency=llm_latency) as bed:
             requests = [
