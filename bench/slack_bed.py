@@ -107,7 +107,7 @@ async def slack_bed(
         settings = fake_settings(
             redis_url,
             SimpleNamespace(base_url=urls["arxiv"]),  # type: ignore[arg-type]
-            SimpleNamespace(base_url=urls["hf"]),
+            SimpleNamespace(base_url=urls["hf"]),  # type: ignore[arg-type]
             SimpleNamespace(base_url=urls["llm"]),  # type: ignore[arg-type]
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_SIGNING_SECRET=SECRET,

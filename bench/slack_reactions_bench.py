@@ -1,13 +1,21 @@
 """Reaction events per second through the signed HTTP endpoint, beside a bare aiohttp handler.
 
 Usage: python -m bench.slack_reactions_bench [--users 2000] [--papers 50] [--concurrency 64]
+       [--layers]
 
 50 paper messages are mapped (as `/paper` or a digest would leave them). 2,000 users then add,
-switch and remove votes on them: about 20,000 signed `reaction_added` / `reaction_removed`
+switch and remove votes on them: about 25,000 signed `reaction_added` / `reaction_removed`
 event_callbacks in Slack's shape, 5 % of them sent twice as Slack's retries
 (`X-Slack-Retry-Num`), from 64 connections in another process; each user's events stay in order.
 The same requests then go to a bare aiohttp handler (read the body, answer 200) in this process,
 in the same run. Goal: >= 3,000 events/s and >= 0.5x the bare handler, with every tally exact.
+
+The server is one event loop, so its CPU time per event bounds the rate. `--layers` sends the
+same load through successively more of the stack and prints that CPU time for each: bare
+aiohttp; plus Bolt's request/response conversion; the whole endpoint with the core's reaction
+replaced by nothing; the same with one Redis PING in its place (a round trip alone); and last,
+Bolt acking every request in a global middleware, after its signature check and authorization,
+so that no listener runs (what Bolt's listener matching and dispatch cost).
 """
 
 from __future__ import annotations
@@ -16,13 +24,19 @@ import argparse
 import asyncio
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bench._common import machine, redis_url
 from bench.slack_bed import (
+    Bed,
     Request,
     flat,
     from_another_process,
@@ -108,13 +122,33 @@ def workload(
     return sequences
 
 
-async def bare_rate(sequences: list[list[Request]]) -> tuple[float, dict[int, int]]:
-    async def bare(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text="")
+@dataclass(frozen=True)
+class Rate:
+    """One load run: requests/s seen by the client, server CPU (this process) per request."""
 
+    per_second: float
+    cpu_ms: float
+    statuses: dict[int, int]
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+async def bare(request: web.Request) -> web.Response:
+    await request.read()
+    return web.Response(text="")
+
+
+async def converted(request: web.Request) -> web.Response:
+    """Bolt's aiohttp request and response conversion, and nothing else."""
+    await to_bolt_request(request)
+    return await to_aiohttp_response(BoltResponse(status=200, body=""))
+
+
+async def handler_rate(handler: Handler, sequences: list[list[Request]]) -> Rate:
+    """`handler` alone on POST /slack/events, served like the adapter (no access log)."""
     application = web.Application()
-    application.router.add_post("/slack/events", bare)
+    application.router.add_post("/slack/events", handler)
     runner = web.AppRunner(application, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -126,10 +160,57 @@ async def bare_rate(sequences: list[list[Request]]) -> tuple[float, dict[int, in
         await runner.cleanup()
 
 
-async def rate(url: str, sequences: list[list[Request]]) -> tuple[float, dict[int, int]]:
+async def rate(url: str, sequences: list[list[Request]]) -> Rate:
+    cpu = time.process_time()
     timings = flat(await from_another_process(url, sequences))
+    cpu = time.process_time() - cpu
     elapsed = max(t.end for t in timings) - min(t.start for t in timings)
-    return len(timings) / elapsed, statuses(timings)
+    return Rate(len(timings) / elapsed, cpu / len(timings) * 1000, statuses(timings))
+
+
+@contextmanager
+def core_replaced(app: Paperboy, reaction: Callable[..., Awaitable[None]]) -> Iterator[None]:
+    """`app.reaction` swapped for `reaction` on this instance (benchmark only)."""
+    name = "reaction"  # the adapter calls `paperboy.reaction(event, platform=...)`
+    setattr(app, name, reaction)
+    try:
+        yield
+    finally:
+        delattr(app, name)
+
+
+class AckAll(AsyncMiddleware):
+    """Acks every request that passed Bolt's own middleware, so that no listener runs."""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        return await req.context.ack()
+
+
+async def layers(bed: Bed, sequences: list[list[Request]]) -> list[tuple[str, Rate]]:
+    """Server CPU per event as the load goes through more of the stack (see the docstring)."""
+
+    async def nothing(*_: object, **__: object) -> None:
+        return None
+
+    async def ping(*_: object, **__: object) -> None:
+        await bed.app.redis.ping()
+
+    out = [
+        ("bare aiohttp handler", await handler_rate(bare, sequences)),
+        ("+ Bolt request/response conversion", await handler_rate(converted, sequences)),
+    ]
+    for label, core in (("endpoint, core = nothing", nothing), ("endpoint, core = PING", ping)):
+        with core_replaced(bed.app, core):
+            out.append((label, await rate(bed.url, sequences)))
+    bed.adapter.bolt.use(AckAll())  # last: Bolt has no public way to remove it
+    out.append(("endpoint, Bolt acks before any listener", await rate(bed.url, sequences)))
+    return out
 
 
 async def core_alone(app: Paperboy, events: int, concurrency: int) -> float:
@@ -156,24 +237,24 @@ async def core_alone(app: Paperboy, events: int, concurrency: int) -> float:
     return events / (time.monotonic() - began)
 
 
-async def main(users: int, paper_count: int, concurrency: int) -> None:
+async def map_papers(app: Paperboy, count: int) -> dict[str, str]:
+    """`count` paper messages in CHANNEL: message ts -> arXiv id."""
+    channel = ChannelRef(platform="slack", channel_id=CHANNEL)
+    papers = {f"{1710460800 + i}.000100": f"2403.{20000 + i:05d}" for i in range(count)}
+    for ts, arxiv_id in papers.items():
+        await app.channels.map_message(MessageRef(channel=channel, message_id=ts), arxiv_id)
+    return papers
+
+
+async def main(users: int, paper_count: int, concurrency: int, with_layers: bool) -> None:
     with redis_url() as url:
         async with slack_bed(url) as bed:
-            channel = ChannelRef(platform="slack", channel_id=CHANNEL)
-            papers = {
-                f"{1710460800 + i}.000100": f"2403.{20000 + i:05d}" for i in range(paper_count)
-            }
-            for ts, arxiv_id in papers.items():
-                await bed.app.channels.map_message(
-                    MessageRef(channel=channel, message_id=ts), arxiv_id
-                )
+            papers = await map_papers(bed.app, paper_count)
             ledger = Ledger()
             sequences = workload(users, list(papers), concurrency, ledger)
             total = sum(len(s) for s in sequences)
-            bare, bare_status = await bare_rate(sequences)
-            cpu = time.process_time()
-            ours, our_status = await rate(bed.url, sequences)
-            cpu = time.process_time() - cpu
+            bare_run = await handler_rate(bare, sequences)
+            ours = await rate(bed.url, sequences)
             expected = {papers[ts]: tally for ts, tally in ledger.tallies().items()}
             actual = await bed.app.votes.tallies(list(expected))
             wrong = {p: (actual.get(p), t) for p, t in expected.items() if actual.get(p) != t}
@@ -184,13 +265,14 @@ async def main(users: int, paper_count: int, concurrency: int) -> None:
                 f"{concurrency} connections"
             )
             print(
-                f"signed endpoint (aiohttp + Bolt + adapter + core + Redis): {ours:,.0f} "
-                f"events/s (statuses {our_status})"
+                f"signed endpoint (aiohttp + Bolt + adapter + core + Redis): "
+                f"{ours.per_second:,.0f} events/s (statuses {ours.statuses})"
             )
             print(
-                f"bare aiohttp handler, same run: {bare:,.0f} requests/s (statuses {bare_status})"
+                f"bare aiohttp handler, same run: {bare_run.per_second:,.0f} requests/s "
+                f"(statuses {bare_run.statuses})"
             )
-            print(f"ratio: {ours / bare:.2f}")
+            print(f"ratio: {ours.per_second / bare_run.per_second:.2f}")
             print(
                 f"tallies exact: {not wrong} ({len(expected)} papers, "
                 f"{sum(t.up for t in expected.values()):,} up / "
@@ -198,8 +280,11 @@ async def main(users: int, paper_count: int, concurrency: int) -> None:
             )
             if wrong:
                 print(f"mismatches: {list(wrong.items())[:5]}")
-            print(f"server CPU per event: {cpu / total * 1000:.3f} ms")
+            print(f"server CPU per event: {ours.cpu_ms:.3f} ms")
             print(f"Paperboy.reaction alone (no HTTP, no Bolt): {alone:,.0f} events/s")
+            if with_layers:
+                for label, run in await layers(bed, sequences):
+                    print(f"layers: {label}: {run.cpu_ms:.3f} ms CPU, {run.per_second:,.0f}/s")
 
 
 if __name__ == "__main__":
@@ -207,5 +292,6 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--papers", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--layers", action="store_true", help="server CPU per event by layer")
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.papers, args.concurrency))
+    asyncio.run(main(args.users, args.papers, args.concurrency, args.layers))

@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -87,19 +88,20 @@ class SlackAdapter:
     ) -> None:
         self.paperboy = paperboy
         self.identity = identity
+        self.own_user_ids = frozenset({identity.bot_user_id} - {None})
         self.chat = SlackChat(client, interval=interval, session=session)
-
-        async def authorize() -> AuthorizeResult:
-            return identity
-
         # Without a secret (Socket Mode, where Bolt skips the check) a random one still makes
         # every HTTP request fail verification: never serve unsigned requests.
         self.bolt = AsyncApp(
             client=tokenless(client),
-            authorize=authorize,
+            authorize=FixedIdentity(identity),
             signing_secret=signing_secret or secrets.token_hex(32),
             process_before_response=True,
             name="paperboy",
+            # Bolt's self-event middleware only drops events by the bot itself, and every
+            # listener here already does (`_by_bot`, and `message_posted` drops all bots):
+            # skip the second check on every event.
+            ignoring_self_events_enabled=False,
             # Paperboy uses neither custom workflow steps nor the AI-assistant container: skip
             # the middleware Bolt would run for them on every event.
             attaching_function_token_enabled=False,
@@ -171,37 +173,35 @@ class SlackAdapter:
         ctx = translate.command_context(body, is_admin=False)
         self.spawn(self.answer(ctx, text, response_url=body.get("response_url")))
 
-    async def _on_reaction(
-        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def _on_reaction(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         event = translate.reaction_changed(body)
-        if event is None or event.user in translate.bot_user_ids(body, [context.bot_user_id]):
+        if event is None or self._by_bot(event.user, body):
             return
         await self.paperboy.reaction(event, platform=PLATFORM)
 
-    async def _on_message(
-        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def _on_message(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         event = translate.message_posted(body)
-        if event is None or event.user in translate.bot_user_ids(body, [context.bot_user_id]):
+        if event is None or self._by_bot(event.user, body):
             return
         if find_references(event.text) and await self._first_time(body):
             await self.paperboy.message(event)
 
-    async def _on_mention(
-        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def _on_mention(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         event = body.get("event") or {}
         user, channel = event.get("user"), event.get("channel")
-        if not user or not channel or event.get("bot_id") or not await self._first_time(body):
+        if not user or not channel or event.get("bot_id") or self._by_bot(str(user), body):
             return
-        if user in translate.bot_user_ids(body, [context.bot_user_id]):
+        if not await self._first_time(body):
             return
         ctx = CommandContext(platform=PLATFORM, user=str(user), channel=translate.channel(channel))
         self.spawn(self.answer(ctx, translate.mention_text(event), response_url=None))
+
+    def _by_bot(self, user: str, body: Body) -> bool:
+        """The bot itself: its `auth.test` user, or a bot user the envelope authorizes."""
+        return user in self.own_user_ids or user in translate.bot_user_ids(body)
 
     async def _first_time(self, body: Body) -> bool:
         event_id = body.get("event_id")
@@ -285,6 +285,29 @@ class SlackAdapter:
                 await self.chat.respond(response_url, rest, ephemeral=False)
                 return
             await self.paperboy.posted(ref, message)
+
+
+class FixedIdentity(AsyncAuthorize):
+    """Bolt's `authorize` hook answering every request with the identity `auth.test` gave at
+    start. An `AsyncAuthorize` rather than a plain function: Bolt calls it as is, where it would
+    wrap a function and map its parameters by name on every request."""
+
+    def __init__(self, identity: AuthorizeResult) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.identity = identity
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        return self.identity
 
 
 async def who_am_i(client: AsyncWebClient) -> AuthorizeResult:

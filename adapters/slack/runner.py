@@ -31,6 +31,10 @@ DEFAULT_PORT = 3000
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few KB; refuse anything absurd
+# Connections waiting to be accepted. aiohttp's default (128) overflows when a burst opens more
+# connections at once (200 concurrent `/paper`s in bench 1): the kernel drops their SYNs and
+# TCP resends them after 1 s, which showed as 1 s acks. The kernel caps it at somaxconn.
+BACKLOG = 1024
 
 
 async def serve(
@@ -64,7 +68,7 @@ async def http_server(adapter: SlackAdapter, *, host: str, port: int) -> AsyncIt
     runner = web.AppRunner(web_application(adapter), access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, backlog=BACKLOG)
         await site.start()
         server = site._server  # aiohttp keeps the bound sockets only here
         sockets = getattr(server, "sockets", None) or ()

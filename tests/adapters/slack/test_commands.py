@@ -15,7 +15,7 @@ from bot.domain import Paper
 from tests.adapters.slack.conftest import CHANNEL, USER, SlackBed, reaction_body
 from tests.fakes.openai import default_respond, requested_language
 from tests.fakes.server import Fault
-from tests.fakes.slack import block_errors
+from tests.fakes.slack import BOT_USER_ID, block_errors
 
 
 def texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -255,6 +255,24 @@ async def test_mention_works_like_the_slash_command(bed: SlackBed) -> None:
     await bed.adapter.drain()
     [post] = bed.slack.posted
     assert_paper_message(post)
+
+
+async def test_the_bots_own_mentions_do_nothing(bed: SlackBed) -> None:
+    """Bolt's self-event middleware is off (the adapter checks itself): nothing may loop."""
+    for author in ({"user": BOT_USER_ID}, {"user": "U0BOTTWO1", "bot_id": "B0BOTTWO1"}):
+        body = reaction_body("0")
+        body["event"] = {
+            "type": "app_mention",
+            "text": "<@U0BOTUSER> 2403.09629",
+            "ts": "1710461100.000200",
+            "channel": CHANNEL,
+            "event_ts": "1710461100.000200",
+            **author,
+        }
+        assert (await bed.event(body)).status == 200
+    await bed.adapter.drain()
+    assert bed.slack.posted == []
+    assert bed.h.llm.chat_calls() == 0
 
 
 async def test_per_user_rate_limit_answers_politely(bed: SlackBed) -> None:
