@@ -36,7 +36,7 @@ from bot.domain import Paper
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
-from tests.fakes.slack import BOT_TOKEN, BOT_USER_ID, FakeSlack
+from tests.fakes.slack import BOT_TOKEN, BOT_USER_ID, FakeSlack, event_callback
 from tests.harness import fake_settings, quiet_star
 
 SECRET = "bench-signing-secret-0123456789abcdef"
@@ -158,32 +158,15 @@ def reaction(
     event_id: str, *, user: str, emoji: str, channel: str, ts: str, added: bool
 ) -> Request:
     """A `reaction_added`/`reaction_removed` event_callback as Slack sends it."""
-    body = {
-        "token": "XXYYZZ",
-        "team_id": "T0001",
-        "api_app_id": "A123456",
-        "type": "event_callback",
-        "event": {
-            "type": "reaction_added" if added else "reaction_removed",
-            "user": user,
-            "reaction": emoji,
-            "item_user": BOT_USER_ID,
-            "item": {"type": "message", "channel": channel, "ts": ts},
-            "event_ts": f"{int(time.time())}.000100",
-        },
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": "T0001",
-                "user_id": BOT_USER_ID,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
+    event = {
+        "type": "reaction_added" if added else "reaction_removed",
+        "user": user,
+        "reaction": emoji,
+        "item_user": BOT_USER_ID,
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "event_ts": f"{int(time.time())}.000100",
     }
+    body = event_callback(event, event_id)
     return signed(json.dumps(body), "application/json")
 
 

@@ -385,3 +385,27 @@ def _ok(**fields: Any) -> web.Response:
 
 def _fail(error: str, **fields: Any) -> web.Response:
     return web.json_response({"ok": False, "error": error, **fields})
+
+
+def event_callback(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    """An Events API `event_callback` envelope around `event`, in the shape of
+    tests/fixtures/slack_event_reaction_added.json, addressed to the fake's bot user."""
+    return {
+        "token": "XXYYZZ",
+        "team_id": "T0001",
+        "api_app_id": "A123456",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": "T0001",
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }

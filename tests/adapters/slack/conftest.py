@@ -22,7 +22,7 @@ from adapters.slack.app import SlackAdapter
 from adapters.slack.runner import http_server
 from bot.domain import ChannelRef, MessageRef
 from tests.conftest import FIXTURES
-from tests.fakes.slack import BOT_TOKEN, BOT_USER_ID, FakeSlack
+from tests.fakes.slack import BOT_TOKEN, FakeSlack, event_callback
 from tests.harness import Harness, paperboy_app
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -86,25 +86,7 @@ def message_body(
         "channel_type": "channel",
         **extra,
     }
-    return {
-        "token": "XXYYZZ",
-        "team_id": "T0001",
-        "api_app_id": "A123456",
-        "event": event,
-        "type": "event_callback",
-        "event_id": f"Ev{next(_serial):010d}",
-        "event_time": int(time.time()),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": "T0001",
-                "user_id": BOT_USER_ID,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-    }
+    return event_callback(event, f"Ev{next(_serial):010d}")
 
 
 @dataclass
