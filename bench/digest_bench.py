@@ -16,6 +16,7 @@ from datetime import date
 from bench._common import machine, redis_url
 from bot.app import Paperboy
 from bot.domain import ChannelRef, Language
+from bot.services import aio
 from bot.services.digest import DigestRequest
 from bot.services.sample import load_sample
 from tests.fakes.arxiv import FakeArxiv
@@ -77,7 +78,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0)
     args = parser.parse_args()
     with redis_url() as url:
-        asyncio.run(run(args.channels, args.papers, args.latency, url))
+        aio.run(run(args.channels, args.papers, args.latency, url))
 
 
 if __name__ == "__main__":

@@ -14,12 +14,12 @@ was answered by a follow-up.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 from typing import Any
 
 from bench._common import machine, percentile, redis_url, synthetic_papers
 from bench.discord_bed import Bed, discord_bed
+from bot.services import aio
 from tests.fakes.discord import APP_ID
 
 
@@ -83,7 +83,7 @@ def cli() -> None:
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--llm-latency", type=float, default=2.0)
     args = parser.parse_args()
-    asyncio.run(main(args.burst, args.probes, args.llm_latency))
+    aio.run(main(args.burst, args.probes, args.llm_latency))
 
 
 if __name__ == "__main__":

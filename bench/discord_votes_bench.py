@@ -23,6 +23,7 @@ from adapters.discord.translate import message_ref
 from bench._common import machine, redis_url
 from bench.discord_bed import Bed, discord_bed
 from bot.domain import Tally
+from bot.services import aio
 from tests.fakes.discord import CHANNEL_ID
 
 Step = tuple[str, bool]  # emoji, added
@@ -108,7 +109,7 @@ def cli() -> None:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.messages, args.seed))
+    aio.run(main(args.users, args.messages, args.seed))
 
 
 if __name__ == "__main__":

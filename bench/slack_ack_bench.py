@@ -14,7 +14,6 @@ every command was answered in the end.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 
 from bench._common import machine, percentile, redis_url, synthetic_papers
@@ -27,6 +26,7 @@ from bench.slack_bed import (
     slack_bed,
     statuses,
 )
+from bot.services import aio
 
 
 async def main(burst: int, probes: int, llm_latency: float) -> None:
@@ -83,4 +83,4 @@ if __name__ == "__main__":
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--llm-latency", type=float, default=2.0)
     args = parser.parse_args()
-    asyncio.run(main(args.burst, args.probes, args.llm_latency))
+    aio.run(main(args.burst, args.probes, args.llm_latency))

@@ -12,10 +12,10 @@ both processes). Prints p50/p90/p99 and the LLM calls made after the warm-up (0 
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from bench._common import machine, percentile, redis_url
 from bench.slack_bed import command, flat, from_another_process, ms, slack_bed, statuses
+from bot.services import aio
 from tests.fakes.slack import params_of
 
 
@@ -62,4 +62,4 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.05)
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.gap))
+    aio.run(main(args.requests, args.gap))

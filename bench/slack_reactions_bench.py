@@ -10,12 +10,12 @@ event_callbacks in Slack's shape, 5 % of them sent twice as Slack's retries
 The same requests then go to a bare aiohttp handler (read the body, answer 200) in this process,
 in the same run. Goal: >= 3,000 events/s and >= 0.5x the bare handler, with every tally exact.
 
-The server is one event loop, so its CPU time per event bounds the rate. `--layers` sends the
-same load through successively more of the stack and prints that CPU time for each: bare
-aiohttp; plus Bolt's request/response conversion; the whole endpoint with the core's reaction
-replaced by nothing; the same with one Redis PING in its place (a round trip alone); and last,
-Bolt acking every request in a global middleware, after its signature check and authorization,
-so that no listener runs (what Bolt's listener matching and dispatch cost).
+The server is one event loop (uvloop, as `paperboy run` uses; `--loop asyncio` for asyncio's),
+so its CPU time per event bounds the rate. `--layers` sends the same load through successively
+more of the stack and prints that CPU time for each: bare aiohttp; plus Bolt's request/response
+conversion; the whole endpoint (Bolt's middleware, the adapter's reaction middleware, ack) with
+the core's reaction replaced by nothing; the same with one unbatched Redis PING in its place;
+and the real endpoint again (its votes sharing pipelines).
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bench._common import machine, redis_url
@@ -48,6 +46,7 @@ from bench.slack_bed import (
 from bot.app import Paperboy
 from bot.domain import ChannelRef, MessageRef, ReactionChanged, Tally
 from bot.emoji import canonical
+from bot.services import aio
 
 CHANNEL = "C0VOTES01"
 UP, FIRE, DOWN = "+1::skin-tone-2", "fire", "-1"
@@ -179,19 +178,6 @@ def core_replaced(app: Paperboy, reaction: Callable[..., Awaitable[None]]) -> It
         delattr(app, name)
 
 
-class AckAll(AsyncMiddleware):
-    """Acks every request that passed Bolt's own middleware, so that no listener runs."""
-
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],
-    ) -> BoltResponse:
-        return await req.context.ack()
-
-
 async def layers(bed: Bed, sequences: list[list[Request]]) -> list[tuple[str, Rate]]:
     """Server CPU per event as the load goes through more of the stack (see the docstring)."""
 
@@ -208,8 +194,7 @@ async def layers(bed: Bed, sequences: list[list[Request]]) -> list[tuple[str, Ra
     for label, core in (("endpoint, core = nothing", nothing), ("endpoint, core = PING", ping)):
         with core_replaced(bed.app, core):
             out.append((label, await rate(bed.url, sequences)))
-    bed.adapter.bolt.use(AckAll())  # last: Bolt has no public way to remove it
-    out.append(("endpoint, Bolt acks before any listener", await rate(bed.url, sequences)))
+    out.append(("the real endpoint", await rate(bed.url, sequences)))
     return out
 
 
@@ -254,7 +239,9 @@ async def main(users: int, paper_count: int, concurrency: int, with_layers: bool
             sequences = workload(users, list(papers), concurrency, ledger)
             total = sum(len(s) for s in sequences)
             bare_run = await handler_rate(bare, sequences)
+            pipelines = bed.app.votes.pipelines
             ours = await rate(bed.url, sequences)
+            pipelines = bed.app.votes.pipelines - pipelines
             expected = {papers[ts]: tally for ts, tally in ledger.tallies().items()}
             actual = await bed.app.votes.tallies(list(expected))
             wrong = {p: (actual.get(p), t) for p, t in expected.items() if actual.get(p) != t}
@@ -281,6 +268,10 @@ async def main(users: int, paper_count: int, concurrency: int, with_layers: bool
             if wrong:
                 print(f"mismatches: {list(wrong.items())[:5]}")
             print(f"server CPU per event: {ours.cpu_ms:.3f} ms")
+            print(
+                f"Redis round trips: {pipelines:,} pipelines for {total:,} events "
+                f"({total / max(pipelines, 1):.1f} events each)"
+            )
             print(f"Paperboy.reaction alone (no HTTP, no Bolt): {alone:,.0f} events/s")
             if with_layers:
                 for label, run in await layers(bed, sequences):
@@ -293,5 +284,11 @@ if __name__ == "__main__":
     parser.add_argument("--papers", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--layers", action="store_true", help="server CPU per event by layer")
+    parser.add_argument(
+        "--loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="as PAPERBOY_EVENT_LOOP",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.papers, args.concurrency, args.layers))
+    aio.run(main(args.users, args.papers, args.concurrency, args.layers), loop=args.loop)

@@ -8,12 +8,12 @@ after (a fresh database; the embedded server unless REDIS_URL is set, which is f
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from redis.asyncio import Redis
 
 from bench._common import machine, redis_url
 from bot.domain import Paper, Summary
+from bot.services import aio
 from bot.services.summarizer import LLMSummarizer
 
 TLDR = (
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--summaries", type=int, default=10_000)
     args = parser.parse_args()
     with redis_url() as url:
-        asyncio.run(run(args.summaries, url))
+        aio.run(run(args.summaries, url))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Votes recorded per second through VoteStore, beside a raw redis-py pipeline of INCRs.
 
 Usage: python -m bench.votes_bench [--votes 20000] [--concurrency 64]
-Prints votes/s for the store (one Lua script per vote, concurrent callers), the raw pipelined
-INCR rate in the same run, their ratio, and Redis round trips per vote.
+Prints votes/s for the store (one Lua script per vote, concurrent callers; the votes cast
+while a pipeline is out share the next one), the raw pipelined INCR rate in the same run, their
+ratio, and Redis round trips per vote. Every client is Paperboy's (`redis_client.connect`:
+hiredis packing), on the event loop `paperboy` runs on (uvloop).
 """
 
 from __future__ import annotations
@@ -10,28 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import Any
-
-from redis.asyncio import Redis
 
 from bench._common import machine, redis_url
+from bot.services import aio
+from bot.services.redis_client import connect
 from bot.services.votes import VoteStore
 
 
-class CountingRedis(Redis):
-    sent = 0
-
-    async def execute_command(self, *args: Any, **options: Any) -> Any:
-        CountingRedis.sent += 1
-        return await super().execute_command(*args, **options)
-
-
 async def store_rate(url: str, votes: int, concurrency: int) -> tuple[float, float]:
-    client = CountingRedis.from_url(url, max_connections=concurrency)
+    client = connect(url, max_connections=concurrency)
     await client.flushdb()
     store = VoteStore(client)
     await store.record_vote("warm", "u", 1, platform="slack")
-    CountingRedis.sent = 0
+    pipelines = store.pipelines
     queue = iter(range(votes))
 
     async def worker() -> None:
@@ -50,13 +43,13 @@ async def store_rate(url: str, votes: int, concurrency: int) -> tuple[float, flo
     tallies = await store.tallies([f"2403.{p:05d}" for p in range(500)])
     total = sum(t.up + t.down for t in tallies.values())
     assert total == votes, f"tallies {total} != votes {votes}"
-    trips = CountingRedis.sent / votes
+    trips = (store.pipelines - pipelines) / votes
     await client.aclose()
     return votes / elapsed, trips
 
 
 async def raw_rate(url: str, votes: int, batch: int = 1000) -> float:
-    client = Redis.from_url(url)
+    client = connect(url)
     start = time.perf_counter()
     for offset in range(0, votes, batch):
         async with client.pipeline(transaction=False) as pipe:
@@ -69,7 +62,7 @@ async def raw_rate(url: str, votes: int, batch: int = 1000) -> float:
 
 
 async def raw_single_rate(url: str, votes: int, concurrency: int) -> float:
-    client = Redis.from_url(url, max_connections=concurrency)
+    client = connect(url, max_connections=concurrency)
     queue = iter(range(votes))
 
     async def worker() -> None:
@@ -107,4 +100,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    aio.run(main())

@@ -25,6 +25,7 @@ from bot.emoji import VoteEmoji, canonical
 from bot.ports import PaperSource, Summarizer, TrendingSource
 from bot.refs import find_references
 from bot.render import RichMessage
+from bot.services import redis_client
 from bot.services.arxiv import ArxivClient
 from bot.services.channels import ChannelStore
 from bot.services.digest import DigestService
@@ -158,9 +159,7 @@ class Paperboy:
             event_id=event.event_id,
         )
         if change is not None:
-            metrics.VOTES.labels(
-                platform=platform, change="added" if event.added else "removed"
-            ).inc()
+            metrics.votes(platform, "added" if event.added else "removed").inc()
         return change
 
     async def message(self, event: MessagePosted) -> list[str]:
@@ -192,6 +191,6 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
             server = EmbeddedRedis(data_dir(settings))
             url = await asyncio.to_thread(server.start)
             stack.callback(server.stop)
-        client = Redis.from_url(url)
+        client = redis_client.connect(url)
         stack.push_async_callback(client.aclose)
         yield client

@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         validation_alias=_env("PAPERBOY_HEALTH_PORT"),
         description="Port of the /healthz and /metrics server (0 = any free port)",
     )
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        "auto",
+        validation_alias=_env("PAPERBOY_EVENT_LOOP"),
+        description="Event loop of every command: uvloop when installed (auto), or asyncio's",
+    )
     test_now: datetime | None = Field(
         None,
         validation_alias=_env("PAPERBOY_TEST_NOW"),

@@ -4,6 +4,7 @@ Discord `👍🏽`); both are folded to one canonical character before the core 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ALIASES = {
     "+1": "👍",
@@ -29,6 +30,7 @@ DEFAULT_UP = ("+1", "fire", "arrow_up")
 DEFAULT_DOWN = ("-1",)
 
 
+@lru_cache(maxsize=4096)  # every reaction event asks; the emoji in use are few
 def canonical(emoji: str) -> str:
     """`+1::skin-tone-2`, `thumbsup`, `👍🏽` and `👍️` all become `👍`."""
     name = _SKIN.sub("", emoji.strip()).strip(":")

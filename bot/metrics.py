@@ -8,6 +8,7 @@ Label values are bounded (command names, platforms, outcomes), never user input 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -28,6 +29,14 @@ VOTES = Counter(
     ["platform", "change"],
     registry=REGISTRY,
 )
+
+
+@cache
+def votes(platform: str, change: str) -> Counter:
+    """`VOTES` for one platform and change: the child is looked up once, not on every vote."""
+    return VOTES.labels(platform=platform, change=change)
+
+
 LLM_CALLS = Counter(
     "paperboy_llm_calls",
     "Requests sent to the LLM endpoint, by outcome (ok/error)",

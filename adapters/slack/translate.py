@@ -9,7 +9,7 @@ bot_id, user, text, channel, ts}` for messages).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 from bot.commands import CommandContext
@@ -38,14 +38,15 @@ def command_context(body: Body, *, is_admin: bool) -> CommandContext:
     )
 
 
-def bot_user_ids(body: Body, known: Iterable[str | None] = ()) -> frozenset[str]:
-    """The bot's own user ids: those Bolt learnt from `auth.test` and the envelope's bot
-    `authorizations` (so the bot's own reactions never count as votes)."""
-    ids = {user for user in known if user}
-    for auth in body.get("authorizations") or ():
-        if auth.get("is_bot") and auth.get("user_id"):
-            ids.add(str(auth["user_id"]))
-    return frozenset(ids)
+def by_bot(user: str, body: Body, known: Container[str] = ()) -> bool:
+    """True for the bot's own user: one of `known` (its `auth.test` identity) or a bot user
+    the envelope's `authorizations` name (so the bot's own reactions never count as votes)."""
+    if user in known:
+        return True
+    return any(
+        auth.get("is_bot") and auth.get("user_id") == user
+        for auth in body.get("authorizations") or ()
+    )
 
 
 def reaction_changed(body: Body) -> ReactionChanged | None:
@@ -58,12 +59,17 @@ def reaction_changed(body: Body) -> ReactionChanged | None:
         return None
     if not (item.get("channel") and item.get("ts") and event.get("user") and event.get("reaction")):
         return None
-    return ReactionChanged(
-        message=MessageRef(channel=channel(str(item["channel"])), message_id=str(item["ts"])),
-        user=str(event["user"]),
-        emoji=str(event["reaction"]),
-        added=kind == "reaction_added",
-        event_id=body.get("event_id"),
+    return ReactionChanged.model_validate(  # one validation for the event and its refs
+        {
+            "message": {
+                "channel": {"platform": PLATFORM, "channel_id": str(item["channel"])},
+                "message_id": str(item["ts"]),
+            },
+            "user": str(event["user"]),
+            "emoji": str(event["reaction"]),
+            "added": kind == "reaction_added",
+            "event_id": body.get("event_id"),
+        }
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -15,6 +14,7 @@ from rich.console import Console
 
 from bot.config import Settings, load_settings
 from bot.errors import PaperboyError
+from bot.services import aio
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -88,9 +88,10 @@ def settings_or_exit(quiet: bool = False, **overrides: Any) -> Settings:
     return settings
 
 
-def run_async(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+def run_async(main: Callable[[], Coroutine[Any, Any, None]], settings: Settings) -> None:
+    """Run a command's coroutine on the configured event loop (PAPERBOY_EVENT_LOOP)."""
     with user_errors():
         try:
-            asyncio.run(main())
+            aio.run(main(), loop=settings.event_loop)
         except KeyboardInterrupt:
             fail("interrupted", code=130)

@@ -76,7 +76,7 @@ def digest(
             for message in render_digest(built):
                 print_message(message)
 
-    run_async(main)
+    run_async(main, settings)
 
 
 def post_now(channel: ChannelRef, *, as_json: bool) -> None:
@@ -84,4 +84,4 @@ def post_now(channel: ChannelRef, *, as_json: bool) -> None:
     from bot.cli.post import post_digest_now  # noqa: PLC0415  (platform SDKs load lazily)
 
     settings = settings_or_exit(quiet=as_json)
-    run_async(lambda: post_digest_now(settings, channel, as_json=as_json))
+    run_async(lambda: post_digest_now(settings, channel, as_json=as_json), settings)

@@ -58,4 +58,4 @@ def leaderboard(
             )
         out.print(table if data else "No votes yet.")
 
-    run_async(main)
+    run_async(main, settings)

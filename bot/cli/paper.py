@@ -39,4 +39,4 @@ def paper(
             for alt in found.alternatives:
                 err.print(f"also matches: {alt.arxiv_id}  {alt.title[:90]}", highlight=False)
 
-    run_async(main)
+    run_async(main, settings)

@@ -65,7 +65,7 @@ def run(
     if http and "slack" not in platforms:
         fail("--http is a Slack option: run `paperboy run slack --http`")
     options = Options(http=http, host=host, port=port, worker=worker)
-    run_async(lambda: serve_all(settings, platforms, options))
+    run_async(lambda: serve_all(settings, platforms, options), settings)
 
 
 def choose(target: Target, settings: Settings) -> list[str]:

@@ -45,7 +45,7 @@ def list_schedules(
             return
         _print_table(rows)
 
-    run_async(main)
+    run_async(main, settings)
 
 
 async def _row(app: Paperboy, channel: ChannelRef) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def set_schedule(
             await app.channels.set_config(where, merged)
         _say(settings, where, merged)
 
-    run_async(main)
+    run_async(main, settings)
 
 
 def _changes(
@@ -182,4 +182,4 @@ def off(channel: ChannelArg) -> None:
             await app.channels.update_config(where, digests=False)
         out.print(f"{where.key}: weekly digests off")
 
-    run_async(main)
+    run_async(main, settings)

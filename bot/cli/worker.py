@@ -19,4 +19,4 @@ def worker() -> None:
 
         await serve_worker(settings)
 
-    run_async(main)
+    run_async(main, settings)

@@ -16,9 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.typing import EncodableT
 
 from bot.domain import MessageRef, Tally, VoteChange
 from bot.services.aio import as_str, done
+from bot.services.batching import BatchedScript
 from bot.services.channels import message_key
 from bot.services.guards import EVENT_TTL, event_key
 from bot.weeks import iso_week
@@ -69,44 +71,57 @@ if previous ~= current then
   end
 end
 local t = redis.call('HMGET', p .. 'tally:' .. paper, 'up', 'down')
-return {previous, current, tonumber(t[1] or '0'), tonumber(t[2] or '0'), paper}
+local result = {previous, current, tonumber(t[1] or '0'), tonumber(t[2] or '0'), paper}
 """
-_SCRIPT = "local paper = ARGV[2]\n" + _VOTE
+_SCRIPT = "local paper = ARGV[2]\n" + _VOTE + "return result\n"
 
 # A reaction event in the same single round trip: resolve the message to its paper (ARGV[8],
-# the message-map key), count the platform's event id once (ARGV[9], '' for none, ARGV[10] its
-# lifetime), then the vote itself. Returns {} when the message shows no paper or the event is
-# a repeat.
+# the message-map key), skip an event id already counted (ARGV[9], '' for none), the vote
+# itself, and only then mark the event counted (for ARGV[10] s): a script that fails midway
+# (Redis does not roll back) leaves the event uncounted, so the platform's retry still counts.
+# Returns {} when the message shows no paper or the event is a repeat.
 _REACTION_SCRIPT = (
     """
 local paper = redis.call('GET', ARGV[8])
 if not paper then return {} end
-if ARGV[9] ~= '' and not redis.call('SET', ARGV[9], '1', 'NX', 'EX', ARGV[10]) then return {} end
+if ARGV[9] ~= '' and redis.call('EXISTS', ARGV[9]) == 1 then return {} end
 """
     + _VOTE
+    + """
+if ARGV[9] ~= '' then redis.call('SET', ARGV[9], '1', 'EX', ARGV[10]) end
+return result
+"""
 )
 
 
 def _change(row: list[Any], user: str) -> VoteChange:
     """The script's reply `{previous, current, up, down, paper}` as a VoteChange."""
     previous, current, up, down, paper = row
-    return VoteChange(
-        arxiv_id=as_str(paper),
-        user=user,
-        previous=int(previous),
-        current=int(current),
-        tally=Tally(up=int(up), down=int(down)),
+    return VoteChange.model_validate(  # one validation for the change and its tally
+        {
+            "arxiv_id": as_str(paper),
+            "user": user,
+            "previous": previous,
+            "current": current,
+            "tally": {"up": up, "down": down},
+        }
     )
 
 
 class VoteStore:
-    """Votes, tallies and leaderboards on Redis; every method is one round trip."""
+    """Votes, tallies and leaderboards on Redis; every method is one round trip, and the votes
+    cast at the same moment share theirs (`BatchedScript`)."""
 
     def __init__(self, redis: Redis, *, prefix: str = "pb:") -> None:
         self._redis = redis
         self._prefix = prefix
-        self._script = redis.register_script(_SCRIPT)
-        self._reaction = redis.register_script(_REACTION_SCRIPT)
+        self._script = BatchedScript(redis, _SCRIPT)
+        self._reaction = BatchedScript(redis, _REACTION_SCRIPT)
+
+    @property
+    def pipelines(self) -> int:
+        """Round trips the vote scripts have made (each carries every vote queued meanwhile)."""
+        return self._script.pipelines + self._reaction.pipelines
 
     async def record_reaction(
         self,
@@ -126,7 +141,7 @@ class VoteStore:
             raise ValueError("a vote is +1 or -1")
         platform = message.channel.platform
         event = event_key(self._prefix, platform, event_id) if event_id else ""
-        args = [
+        args: list[EncodableT] = [
             self._prefix,
             "",
             f"{platform}:{user}",
@@ -138,7 +153,7 @@ class VoteStore:
             event,
             EVENT_TTL,
         ]
-        row = await self._reaction(args=args)  # type: ignore[arg-type]
+        row = await self._reaction(args)
         return _change(row, f"{platform}:{user}") if row else None
 
     async def record_vote(
@@ -180,8 +195,16 @@ class VoteStore:
         added: bool,
         at: datetime | None,
     ) -> VoteChange:
-        args = [self._prefix, arxiv_id, user, emoji, value, int(added), iso_week(at)]
-        return _change(await self._script(args=args), user)  # type: ignore[arg-type]
+        args: list[EncodableT] = [
+            self._prefix,
+            arxiv_id,
+            user,
+            emoji,
+            value,
+            int(added),
+            iso_week(at),
+        ]
+        return _change(await self._script(args), user)
 
     async def tally(self, arxiv_id: str) -> Tally:
         up, down = await done(self._redis.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"]))

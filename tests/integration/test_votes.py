@@ -1,4 +1,5 @@
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,26 +94,58 @@ async def test_concurrent_votes_are_exact(votes: VoteStore) -> None:
     assert await votes.tally(P) == Tally(up=150, down=50)
 
 
-class CountingRedis(Redis):
-    """A real client that counts the commands it sends (each one is a round trip)."""
+def recording(redis_url: str) -> tuple[Redis, list[list[str]]]:
+    """A real client whose connections keep what they write: one entry per round trip (a
+    write, then its replies), listing the commands it carried."""
+    writes: list[list[str]] = []
+    client = Redis.from_url(redis_url)
+    base = client.connection_pool.connection_class
 
-    sent: list[str]
+    class Recording(base):  # type: ignore[valid-type,misc]
+        async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+            raw = command if isinstance(command, bytes) else b"".join(command)
+            writes.append([name.decode() for name in COMMAND.findall(raw)])
+            await super().send_packed_command(command, check_health)
 
-    async def execute_command(self, *args: Any, **options: Any) -> Any:
-        self.sent.append(str(args[0]))
-        return await super().execute_command(*args, **options)
+    client.connection_pool.connection_class = Recording
+    return client, writes
+
+
+COMMAND = re.compile(rb"(?:^|\r\n)\*\d+\r\n\$\d+\r\n([A-Z]+)\r\n")
 
 
 async def test_a_vote_is_one_round_trip(redis_url: str, redis: Redis) -> None:
-    client = CountingRedis.from_url(redis_url)
-    client.sent = []
+    client, writes = recording(redis_url)
     votes = VoteStore(client)
     await votes.record_vote(P, "warm", 1, platform="slack", at=W11)  # loads the script
-    client.sent.clear()
+    writes.clear()
     await votes.record_vote(P, "u1", 1, platform="slack", at=W11)
     await votes.remove_vote(P, "u1", platform="slack", at=W11)
-    assert client.sent == ["EVALSHA", "EVALSHA"]
+    assert writes == [["EVALSHA"], ["EVALSHA"]]
     await client.aclose()
+
+
+async def test_votes_cast_at_once_share_round_trips_and_stay_exact(
+    redis_url: str, redis: Redis
+) -> None:
+    client, writes = recording(redis_url)
+    votes = VoteStore(client)
+    await votes.record_vote(P, "warm", 1, platform="slack", at=W11)
+    writes.clear()
+    before = votes.pipelines
+    users = [f"U{i}" for i in range(200)]
+    changes = await asyncio.gather(
+        *(
+            votes.record_vote(P, u, 1 if i % 4 else -1, platform="slack", at=W11)
+            for i, u in enumerate(users)
+        )
+    )
+    await client.aclose()
+    assert [c.user for c in changes] == [f"slack:{u}" for u in users]  # each caller its own reply
+    assert await VoteStore(redis).tally(P) == Tally(up=1 + 150, down=50)
+    assert sum(len(w) for w in writes) == 200  # one EVALSHA per vote...
+    assert len(writes) <= 3  # ...in a handful of round trips, not 200
+    assert votes.pipelines - before == len(writes)
 
 
 async def test_bad_value_is_refused(votes: VoteStore) -> None:
@@ -125,11 +158,10 @@ async def test_a_reaction_is_one_round_trip_with_lookup_and_dedup(
 ) -> None:
     msg = MessageRef(channel=ChannelRef(platform="slack", channel_id="C1"), message_id="1.2")
     await ChannelStore(redis).map_message(msg, P)
-    client = CountingRedis.from_url(redis_url)
-    client.sent = []
+    client, writes = recording(redis_url)
     votes = VoteStore(client)
     await votes.record_reaction(msg, "warm", "👍", 1, added=False, at=W11)  # loads the script
-    client.sent.clear()
+    writes.clear()
     first = await votes.record_reaction(msg, "U1", "👍", 1, added=True, event_id="Ev1", at=W11)
     retry = await votes.record_reaction(msg, "U1", "👍", 1, added=True, event_id="Ev1", at=W11)
     elsewhere = await votes.record_reaction(
@@ -143,4 +175,4 @@ async def test_a_reaction_is_one_round_trip_with_lookup_and_dedup(
     assert elsewhere is None
     assert removed is not None
     assert removed.tally == Tally()
-    assert client.sent == ["EVALSHA"] * 4
+    assert writes == [["EVALSHA"]] * 4

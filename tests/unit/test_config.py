@@ -41,6 +41,11 @@ def test_env_names_are_the_documented_contract(monkeypatch: pytest.MonkeyPatch) 
             "ftp://x",
             "PAPERBOY_ARXIV_API_URL: Value error, must be an http",
         ),
+        (
+            "PAPERBOY_EVENT_LOOP",
+            "trio",
+            "PAPERBOY_EVENT_LOOP: Input should be 'auto', 'uvloop' or 'asyncio'",
+        ),
     ],
 )
 def test_invalid_values_name_the_variable(

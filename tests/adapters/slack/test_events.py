@@ -97,3 +97,18 @@ async def test_edits_bots_and_joins_are_not_candidates(bed: SlackBed) -> None:
     ):
         assert (await bed.event(body)).status == 200
     assert await bed.h.app.channels.shared(channel, iso_week()) == {}
+
+
+async def test_a_vote_that_fails_answers_500_and_slacks_retry_counts_it_once(
+    bed: SlackBed,
+) -> None:
+    ts = await bed.posted_paper()
+    body = reaction_body(ts, user="U0VOTER09")
+    broken = f"pb:rx:{PAPER}:slack:U0VOTER09"  # the user's reactions on the paper, not a hash
+    await bed.h.app.redis.set(broken, "corrupt")
+    assert (await bed.event(body)).status == 500  # Redis refused the script: nothing counted
+    assert await tally(bed) == Tally()
+    await bed.h.app.redis.delete(broken)
+    assert (await bed.event(body, retry=1)).status == 200
+    assert (await bed.event(body, retry=2)).status == 200
+    assert await tally(bed) == Tally(up=1)

@@ -68,11 +68,14 @@ def test_reactions_on_files_are_not_votes(reaction: dict[str, Any]) -> None:
     assert translate.reaction_changed(on_file) is None
 
 
-def test_bot_user_ids_come_from_bolt_and_the_envelope(reaction: dict[str, Any]) -> None:
-    assert translate.bot_user_ids(reaction) == {"U0BOTUSER"}
-    assert translate.bot_user_ids(reaction, ["U0OTHER", None]) == {"U0BOTUSER", "U0OTHER"}
+def test_the_bots_own_users_come_from_auth_test_and_the_envelope(
+    reaction: dict[str, Any],
+) -> None:
+    assert translate.by_bot("U0BOTUSER", reaction)
+    assert translate.by_bot("U0OTHER", reaction, frozenset({"U0OTHER"}))
+    assert not translate.by_bot("U0PERSON", reaction, frozenset({"U0OTHER"}))
     reaction["authorizations"][0]["is_bot"] = False
-    assert translate.bot_user_ids(reaction) == set()
+    assert not translate.by_bot("U0BOTUSER", reaction)
 
 
 def test_command_context_from_the_real_form_fields(command: dict[str, str]) -> None:
