@@ -30,11 +30,13 @@ from adapters.discord.translate import AdminPolicy
 from bot.commands import CommandContext, Reply, registry
 from bot.commands.builtin import LANGUAGE_NAMES
 from bot.domain import LANGUAGES, Language
+from bot.services.aio import InFlight
 
 if TYPE_CHECKING:
     from bot.app import Paperboy
 
 log = logging.getLogger(__name__)
+DRAIN_GRACE = 30.0  # seconds `close()` waits for answers and votes in flight
 APOLOGY = "Sorry, something went wrong on Paperboy's side. Please try again in a minute."
 OnReady = Callable[[DiscordChat], Awaitable[None]]
 
@@ -71,6 +73,14 @@ class PaperboyClient(discord.Client):
         self.tree.add_command(paper_command(self))
         self._ready_callback = on_ready
         self._in_order = KeyedLocks()
+        self.in_flight = InFlight()
+
+    async def close(self) -> None:
+        """Let answers and votes in flight finish (at most DRAIN_GRACE s), then disconnect: an
+        answer cut off after its follow-up was sent would lose the message → paper map that
+        makes reactions on it votes."""
+        await self.in_flight.drain(grace=DRAIN_GRACE)
+        await super().close()
 
     async def setup_hook(self) -> None:
         """Register `/paper` with Discord: in one guild (instant) or globally."""
@@ -96,6 +106,12 @@ class PaperboyClient(discord.Client):
         self, interaction: discord.Interaction, query: str, language: Language | None
     ) -> None:
         """Defer first (type 5, within Discord's 3 s), then work, then follow up."""
+        with self.in_flight.track():
+            await self._answer_interaction(interaction, query, language)
+
+    async def _answer_interaction(
+        self, interaction: discord.Interaction, query: str, language: Language | None
+    ) -> None:
         await interaction.response.defer(thinking=True)
         ctx = translate.context(
             interaction.user.id,
@@ -121,6 +137,10 @@ class PaperboyClient(discord.Client):
     # -- messages -----------------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
         """`!paper …` or `@Paperboy …` runs a command; other messages may share papers."""
+        with self.in_flight.track():
+            await self._on_message(message)
+
+    async def _on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is None:
             return  # our own posts, other bots and webhooks, DMs
         bot_id = self.user.id if self.user else None
@@ -148,10 +168,11 @@ class PaperboyClient(discord.Client):
     async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
         if self.user is not None and payload.user_id == self.user.id:
             return
-        async with self._in_order.hold(payload.user_id):
-            await self.app.reaction(
-                translate.reaction_changed(payload), platform=translate.PLATFORM
-            )
+        with self.in_flight.track():
+            async with self._in_order.hold(payload.user_id):
+                await self.app.reaction(
+                    translate.reaction_changed(payload), platform=translate.PLATFORM
+                )
 
 
 class KeyedLocks:

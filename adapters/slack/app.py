@@ -17,7 +17,6 @@ The bot's identity comes from one `auth.test` at start. This module only decides
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -43,6 +42,7 @@ from bot.commands import CommandContext, Reply, registry
 from bot.errors import ConfigError
 from bot.refs import find_references
 from bot.render import Context, Paragraph, RichMessage
+from bot.services.aio import InFlight
 
 log = logging.getLogger(__name__)
 PLATFORM = translate.PLATFORM
@@ -110,7 +110,7 @@ class SlackAdapter:
             attaching_conversation_kwargs_enabled=False,
         )
         logging.getLogger("slack_bolt.RequestVerification").addFilter(_WITHHOLD)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.in_flight = InFlight()
         self._register()
 
     @classmethod
@@ -147,19 +147,11 @@ class SlackAdapter:
     # -- background work -----------------------------------------------------------------------
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after the ack; tracked so that `drain()` can wait for it."""
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.in_flight.spawn(work)
 
     async def drain(self, grace: float | None = None) -> None:
         """Wait for every reply in flight (new ones included); cancel those past `grace` s."""
-        while self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
-                return
+        await self.in_flight.drain(grace)
 
     # -- listeners -----------------------------------------------------------------------------
     def _register(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import inspect
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
 from bot.errors import ConfigError
@@ -38,3 +39,41 @@ async def done(result: Awaitable[T] | T) -> T:
 def as_str(value: bytes | str) -> str:
     """A Redis reply as text, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value
+
+
+class InFlight:
+    """Work that should finish before a shutdown (answers being posted, votes being recorded):
+    `spawn()` starts a task, `track()` marks the current one, `drain()` waits for them all."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            yield
+        finally:
+            self._tasks.discard(task)
+
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for every task in flight (new ones included); cancel those past `grace` s."""
+        while self._tasks - {asyncio.current_task()}:
+            busy = self._tasks - {asyncio.current_task()}
+            _, pending = await asyncio.wait(busy, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+                return

@@ -83,3 +83,39 @@ async def test_commands_round_trip_through_the_hiredis_packer(redis_url: str) ->
     finally:
         await client.aclose()
         await plain.aclose()
+
+
+async def test_in_flight_drain_waits_for_spawned_and_tracked_work() -> None:
+    in_flight, finished = aio.InFlight(), []
+
+    async def work(name: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        finished.append(name)
+
+    async def tracked() -> None:
+        with in_flight.track():
+            await work("tracked", 0.05)
+            in_flight.spawn(work("spawned later", 0.05))  # started while draining: waited for
+
+    in_flight.spawn(work("spawned", 0.02))
+    task = asyncio.ensure_future(tracked())
+    await asyncio.sleep(0)
+    assert len(in_flight) == 2
+    await in_flight.drain(grace=5)
+    assert finished == ["spawned", "tracked", "spawned later"]
+    assert len(in_flight) == 0
+    await task
+
+
+async def test_in_flight_drain_cancels_what_outlives_the_grace() -> None:
+    in_flight = aio.InFlight()
+    stuck = in_flight.spawn(asyncio.sleep(60))
+    await in_flight.drain(grace=0.05)
+    assert stuck.cancelled()
+
+
+async def test_draining_from_tracked_work_does_not_wait_for_itself() -> None:
+    in_flight = aio.InFlight()
+    with in_flight.track():
+        async with asyncio.timeout(1):
+            await in_flight.drain(grace=5)

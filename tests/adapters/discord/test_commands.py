@@ -207,3 +207,18 @@ async def test_a_failed_delivery_ends_in_an_apology_not_endless_thinking(bot: Bo
     assert first["embeds"][0]["title"].startswith("Quiet-STaR")
     assert second["content"] == APOLOGY
     assert second["flags"] & EPHEMERAL
+
+
+async def test_stopping_lets_an_answer_in_flight_finish_and_count_its_votes(
+    harness: Any, fake_discord: FakeDiscord
+) -> None:
+    harness.llm.latency = 0.5
+    async with running(harness.app, fake_discord):
+        await fake_discord.slash("2403.09629")
+        await fake_discord.wait_for("POST", "/callback")  # deferred; the LLM is still at work
+    # `running` stopped the bot here, half a second before the answer was ready
+    (followup,) = [c for c in fake_discord.calls(f"/webhooks/{APP_ID}/") if c.method == "POST"]
+    assert followup.json()["embeds"][0]["title"].startswith("Quiet-STaR")
+    mapped = await harness.app.redis.keys("pb:msg:discord:*")
+    assert len(mapped) == 1  # the answer's message -> paper map, so reactions on it are votes
+    assert await harness.app.redis.get(mapped[0]) == b"2403.09629"
