@@ -21,6 +21,7 @@ from typing import Any
 from adapters.discord.client import PaperboyClient
 from adapters.discord.runner import run_client
 from bot.domain import Paper
+from bot.services import aio
 from tests.fakes.discord import TOKEN
 from tests.fakes.discord_remote import RemoteDiscord
 from tests.harness import Harness, paperboy_app
@@ -50,7 +51,8 @@ async def discord_bed(
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.01)
-            yield Bed(h, fake, client)
+            with aio.server_gc():  # started: collect garbage as `paperboy run` does
+                yield Bed(h, fake, client)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

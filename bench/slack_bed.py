@@ -33,6 +33,7 @@ from adapters.slack.app import SlackAdapter
 from adapters.slack.runner import http_server
 from bot.app import Paperboy
 from bot.domain import Paper
+from bot.services import aio
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
@@ -120,6 +121,7 @@ async def slack_bed(
             SlackAdapter.open(app, http=True, interval=interval)
         )
         port = await stack.enter_async_context(http_server(adapter, host="127.0.0.1", port=0))
+        stack.enter_context(aio.server_gc())  # started: collect garbage as `paperboy run` does
         yield Bed(app, adapter, slack, remote, f"http://127.0.0.1:{port}/slack/events")
 
 

@@ -42,6 +42,7 @@ from bot.app import Paperboy, data_dir
 from bot.config import Settings, load_settings
 from bot.domain import ChannelRef
 from bot.ports import ChatPort
+from bot.services import aio
 from bot.services.poster import Delivery, DigestPoster, Outcome
 from bot.services.redis_server import EmbeddedRedis
 from bot.services.schedule import (
@@ -298,7 +299,8 @@ async def serve_worker(settings: Settings) -> None:
             stack.callback(server.stop)
             settings = settings.model_copy(update={"redis_url": url})
         async with running_worker(settings, url, handle_signals=False) as task:
-            await until_signalled(task)
+            with aio.server_gc():
+                await until_signalled(task)
 
 
 async def until_signalled(*tasks: asyncio.Task[Any]) -> None:

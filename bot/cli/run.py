@@ -21,6 +21,7 @@ import typer
 from bot.app import Paperboy
 from bot.cli.common import fail, run_async, settings_or_exit
 from bot.config import Settings
+from bot.services import aio
 from bot.web import Health, mount, serve, serve_health
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ async def serve_all(settings: Settings, platforms: list[str], options: Options) 
                     running_worker(app.settings, url, handle_signals=False, ctx=ctx)
                 )
             )
-        await until_signalled(*tasks)
+        with aio.server_gc():
+            await until_signalled(*tasks)
 
 
 async def _cancel(task: asyncio.Task[Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import inspect
 from collections.abc import Awaitable, Coroutine, Iterator
@@ -39,6 +40,32 @@ async def done(result: Awaitable[T] | T) -> T:
 def as_str(value: bytes | str) -> str:
     """A Redis reply as text, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value
+
+
+# A gen-0 collection after this many new container objects, not CPython's default 700: a chat
+# event allocates hundreds (Bolt's request and context, JSON, models), so the default runs one
+# every few events and a full collection every few hundred.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+@contextmanager
+def server_gc() -> Iterator[None]:
+    """Garbage collection for a long-running server process, once it has started: everything
+    alive so far (modules, clients, settings) moves to the permanent generation (`gc.freeze`),
+    so full collections stop re-traversing it, and young collections run less often
+    (GC_THRESHOLDS). Cycles are still collected. The previous settings come back on exit.
+
+    `paperboy run` and `paperboy worker` serve inside it; it took the Slack reaction endpoint
+    from 0.145 to 0.123 ms of CPU per event (docs/benchmarks.md)."""
+    previous = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 class InFlight:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
+import weakref
 
 import pytest
 import uvloop
@@ -119,3 +121,23 @@ async def test_draining_from_tracked_work_does_not_wait_for_itself() -> None:
     with in_flight.track():
         async with asyncio.timeout(1):
             await in_flight.drain(grace=5)
+
+
+def test_server_gc_freezes_what_started_and_restores_the_settings() -> None:
+    before = gc.get_threshold()
+    with aio.server_gc():
+        assert gc.get_threshold() == aio.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+        cycle: list[object] = []
+        cycle.append(cycle)  # cycles made while serving are still collected
+        ref = weakref.ref(Node(cycle))
+        gc.collect()
+        assert ref() is None
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+class Node:
+    def __init__(self, payload: object) -> None:
+        self.me = self
+        self.payload = payload
