@@ -11,7 +11,6 @@ latencies include the websocket, discord.py's parsing and the HTTP round trip.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -45,15 +44,10 @@ async def discord_bed(
         h = await stack.enter_async_context(paperboy_app(redis_url, papers=papers, **overrides))
         await h.app.redis.flushdb()
         client = PaperboyClient(h.app, guild_ready_timeout=0.05)
-        task = asyncio.create_task(run_client(client, TOKEN, api_url=fake.api_url))
-        try:
+        async with aio.running(run_client(client, TOKEN, api_url=fake.api_url)) as task:
             while not client.is_ready():
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.01)
             with aio.server_gc():  # started: collect garbage as `paperboy run` does
                 yield Bed(h, fake, client)
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI, schema_name
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from tests.harness import fake_env
 
 LANGS: tuple[Language, ...] = ("en", "ko", "ja")
 RUN = datetime(2024, 3, 18, 9, 0, tzinfo=UTC)  # a Monday: the default schedule's run
@@ -52,31 +52,22 @@ def worker_env(
     args: argparse.Namespace,
     data: Path,
 ) -> dict[str, str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PAPERBOY_", "OPENAI_", "SLACK_", "DISCORD_", "REDIS_"))
-    }
-    return {
-        **keep,
-        "REDIS_URL": url,
-        "PAPERBOY_DATA_DIR": str(data),
-        "PAPERBOY_ARXIV_API_URL": f"{arxiv.base_url}/api/query",
-        "PAPERBOY_ARXIV_MIN_INTERVAL": "0",
-        "PAPERBOY_HF_API_URL": f"{hf.base_url}/api",
-        "OPENAI_API_KEY": "sk-bench-not-a-key",
-        "OPENAI_BASE_URL": f"{llm.base_url}/v1",
-        "PAPERBOY_LLM_TIMEOUT": "30",
-        "PAPERBOY_LLM_MODEL": "fake-model",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-        "PAPERBOY_SLACK_POST_INTERVAL": str(args.interval),
-        "PAPERBOY_WORKER_JOBS": str(args.jobs),
-        "PAPERBOY_DIGEST_SIZE": str(args.papers),
-        "PAPERBOY_SCHEDULER_EVERY": "1",
-        "PAPERBOY_HEALTH_PORT": "0",
-        "PAPERBOY_LOG_LEVEL": "INFO",
-    }
+    return fake_env(
+        url,
+        arxiv,
+        hf,
+        llm,
+        PAPERBOY_DATA_DIR=data,
+        PAPERBOY_LLM_TIMEOUT=30,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack.api_url,
+        PAPERBOY_SLACK_POST_INTERVAL=args.interval,
+        PAPERBOY_WORKER_JOBS=args.jobs,
+        PAPERBOY_DIGEST_SIZE=args.papers,
+        PAPERBOY_SCHEDULER_EVERY=1,
+        PAPERBOY_HEALTH_PORT=0,
+        PAPERBOY_LOG_LEVEL="INFO",
+    )
 
 
 async def seed(url: str, channels: int) -> None:

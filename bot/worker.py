@@ -28,7 +28,7 @@ import logging
 import time
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -277,13 +277,10 @@ async def running_worker(
 ) -> AsyncIterator[asyncio.Task[None]]:
     """An arq Worker running in this loop (a task) until exit, then closed cleanly."""
     worker = Worker(**worker_options(settings, redis_url, **overrides))
-    task = asyncio.create_task(worker.async_run(), name="worker")
     try:
-        yield task
+        async with aio.running(worker.async_run(), name="worker") as task:
+            yield task
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
         with warnings.catch_warnings():  # arq 0.28 closes its pool with redis-py's old close()
             warnings.filterwarnings("ignore", "Call to deprecated close", DeprecationWarning)
             await worker.close()

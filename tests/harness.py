@@ -99,14 +99,14 @@ class Harness:
     llm: FakeOpenAI
 
 
-def fake_settings(
+def fake_values(
     redis_url: str,
     arxiv: FakeArxiv,
     hf: FakeHuggingFace,
     llm: FakeOpenAI | None,
     **overrides: Any,
-) -> Settings:
-    """Settings for the fakes, exactly as an operator would set them in the environment."""
+) -> dict[str, Any]:
+    """The settings (environment names) that point Paperboy at the fakes and the test Redis."""
     values: dict[str, Any] = {
         "REDIS_URL": redis_url,
         "PAPERBOY_ARXIV_API_URL": f"{arxiv.base_url}/api/query",
@@ -123,8 +123,31 @@ def fake_settings(
             "OPENAI_API_KEY": "sk-test-not-a-real-key",
             "OPENAI_BASE_URL": f"{llm.base_url}/v1",
         }
-    values |= overrides
-    return load_settings(**values)
+    return values | overrides
+
+
+def fake_settings(
+    redis_url: str,
+    arxiv: FakeArxiv,
+    hf: FakeHuggingFace,
+    llm: FakeOpenAI | None,
+    **overrides: Any,
+) -> Settings:
+    """Settings for the fakes, exactly as an operator would set them in the environment."""
+    return load_settings(**fake_values(redis_url, arxiv, hf, llm, **overrides))
+
+
+def fake_env(
+    redis_url: str,
+    arxiv: FakeArxiv,
+    hf: FakeHuggingFace,
+    llm: FakeOpenAI | None,
+    **overrides: Any,
+) -> dict[str, str]:
+    """`fake_values` as the environment of a `paperboy` process (this one's, minus any
+    Paperboy setting a developer exported)."""
+    values = fake_values(redis_url, arxiv, hf, llm, **overrides)
+    return {**clean_environ(), **{k: str(v) for k, v in values.items()}}
 
 
 @asynccontextmanager

@@ -6,8 +6,8 @@ import asyncio
 import gc
 import importlib.util
 import inspect
-from collections.abc import Awaitable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, Literal, TypeVar
 
 from bot.errors import ConfigError
@@ -40,6 +40,25 @@ async def done(result: Awaitable[T] | T) -> T:
 def as_str(value: bytes | str) -> str:
     """A Redis reply as text, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value
+
+
+async def stop(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it has finished; its cancellation is not an error."""
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+
+
+@asynccontextmanager
+async def running(
+    work: Coroutine[Any, Any, T], *, name: str | None = None
+) -> AsyncIterator[asyncio.Task[T]]:
+    """`work` as a task for the duration of the block, stopped (`stop`) on the way out."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield task
+    finally:
+        await stop(task)
 
 
 # A gen-0 collection after this many new container objects, not CPython's default 700: a chat
@@ -96,8 +115,7 @@ class InFlight:
 
     async def drain(self, grace: float | None = None) -> None:
         """Wait for every task in flight (new ones included); cancel those past `grace` s."""
-        while self._tasks - {asyncio.current_task()}:
-            busy = self._tasks - {asyncio.current_task()}
+        while busy := self._tasks - {asyncio.current_task()}:
             _, pending = await asyncio.wait(busy, timeout=grace)
             for task in pending:
                 task.cancel()

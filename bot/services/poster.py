@@ -27,6 +27,7 @@ from bot import metrics
 from bot.domain import ChannelRef, Digest
 from bot.ports import ChatPort
 from bot.render import render_digest
+from bot.services import aio
 from bot.services.aio import done
 from bot.services.channels import ChannelStore
 from bot.services.locks import TokenLocks
@@ -107,13 +108,8 @@ class DigestPoster:
                 except RedisError as exc:  # the next renewal (or post) tries again
                     log.warning("could not renew the lease on %s: %s", key, exc)
 
-        task = asyncio.create_task(beat())
-        try:
+        async with aio.running(beat()):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _content(self, key: str, build: Callable[[], Awaitable[Digest]]) -> Digest:
         raw = await self._redis.get(f"{key}:content")

@@ -23,13 +23,11 @@ from redis.connection import HiredisRespSerializer
 from redis.typing import EncodableT
 from redis.utils import HIREDIS_AVAILABLE
 
-_PACKER = HiredisRespSerializer() if HIREDIS_AVAILABLE else None
+_PACKER = HiredisRespSerializer()
 
 
 class _HiredisPacking(AbstractConnection):
     def pack_command(self, *args: EncodableT) -> list[bytes]:
-        if _PACKER is None:  # pragma: no cover (hiredis is a dependency)
-            return super().pack_command(*args)
         packed: list[bytes] = _PACKER.pack(*args)  # type: ignore[arg-type]
         return packed
 
@@ -58,6 +56,6 @@ def connect(url: str, **options: Any) -> Redis:
     packer."""
     client: Redis = Redis.from_url(url, **options)
     pool = client.connection_pool
-    if _PACKER is not None:
+    if HIREDIS_AVAILABLE:  # a dependency; without it, redis-py's Python packer stays
         pool.connection_class = HIREDIS_CLASSES.get(pool.connection_class, pool.connection_class)
     return client

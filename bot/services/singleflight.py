@@ -14,12 +14,12 @@ the next caller after it tries again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from bot.services import aio
 from bot.services.locks import TokenLocks
 
 Compute = Callable[[], Awaitable[tuple[bytes, bool]]]
@@ -95,9 +95,7 @@ class SingleFlight:
             await self._store(key, token, value, durable=durable)
             return Flight(value, led=True)
         finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            await aio.stop(keeper)
             await self._locks.release(self.lock_key(key), token)
 
     async def _store(self, key: str, token: str, value: bytes, *, durable: bool) -> None:

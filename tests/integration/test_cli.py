@@ -11,7 +11,7 @@ import pytest
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
-from tests.harness import quiet_star
+from tests.harness import fake_env, quiet_star
 from tests.harness import run_cli as paperboy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,17 +25,7 @@ def fakes() -> Iterator[tuple[FakeArxiv, FakeHuggingFace, FakeOpenAI]]:
 
 @pytest.fixture
 def env(redis_url: str, fakes: tuple[FakeArxiv, FakeHuggingFace, FakeOpenAI]) -> dict[str, str]:
-    arxiv, hf, llm = fakes
-    return {
-        "REDIS_URL": redis_url,
-        "PAPERBOY_ARXIV_API_URL": f"{arxiv.base_url}/api/query",
-        "PAPERBOY_ARXIV_MIN_INTERVAL": "0",
-        "PAPERBOY_HF_API_URL": f"{hf.base_url}/api",
-        "OPENAI_API_KEY": "sk-cli-test-secret",
-        "OPENAI_BASE_URL": f"{llm.base_url}/v1",
-        "PAPERBOY_LLM_MAX_RETRIES": "0",
-        "PAPERBOY_HTTP_RETRIES": "1",
-    }
+    return fake_env(redis_url, *fakes, OPENAI_API_KEY="sk-cli-test-secret", PAPERBOY_HTTP_RETRIES=1)
 
 
 def test_quickstart_sample_preview_runs_offline_with_embedded_redis(tmp_path: Path) -> None:

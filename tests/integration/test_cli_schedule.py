@@ -14,8 +14,8 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from tests.harness import fake_env, sample_papers
 from tests.harness import run_cli as paperboy
-from tests.harness import sample_papers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,20 +31,17 @@ def env(redis_url: str, tmp_path: Path, slack: FakeSlack) -> Iterator[dict[str, 
     papers = sample_papers()
     with FakeArxiv(papers) as arxiv, FakeHuggingFace() as hf, FakeOpenAI() as llm:
         hf.add(date(2024, 3, 12), *papers[:3])
-        yield {
-            "REDIS_URL": redis_url,
-            "PAPERBOY_DATA_DIR": str(tmp_path),
-            "PAPERBOY_ARXIV_API_URL": f"{arxiv.base_url}/api/query",
-            "PAPERBOY_ARXIV_MIN_INTERVAL": "0",
-            "PAPERBOY_HF_API_URL": f"{hf.base_url}/api",
-            "OPENAI_API_KEY": "sk-cli-test-secret",
-            "OPENAI_BASE_URL": f"{llm.base_url}/v1",
-            "PAPERBOY_LLM_MAX_RETRIES": "0",
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": slack.api_url,
-            "PAPERBOY_SLACK_POST_INTERVAL": "0",
-            "PAPERBOY_TEST_NOW": "2024-03-18T10:00:00+09:00",
-        }
+        yield fake_env(
+            redis_url,
+            arxiv,
+            hf,
+            llm,
+            PAPERBOY_DATA_DIR=tmp_path,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=slack.api_url,
+            PAPERBOY_SLACK_POST_INTERVAL=0,
+            PAPERBOY_TEST_NOW="2024-03-18T10:00:00+09:00",
+        )
 
 
 def test_set_list_and_turn_off(env: dict[str, str]) -> None:

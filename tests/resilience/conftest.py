@@ -30,7 +30,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.harness import clean_environ, sample_papers
+from tests.harness import fake_env, sample_papers
 
 ROOT = Path(__file__).resolve().parents[2]
 # Monday 2024-03-18 (ISO week 2024-W12): the default schedule's run is 09:00 UTC, and the digest
@@ -55,18 +55,7 @@ class Deployment:
 
     def env(self, **overrides: Any) -> dict[str, str]:
         """The environment of a Paperboy process pointed at the fakes and the test Redis."""
-        keep = clean_environ()
         values: dict[str, Any] = {
-            "REDIS_URL": self.redis_url,
-            "PAPERBOY_ARXIV_API_URL": f"{self.arxiv.base_url}/api/query",
-            "PAPERBOY_ARXIV_MIN_INTERVAL": 0,
-            "PAPERBOY_HF_API_URL": f"{self.hf.base_url}/api",
-            "PAPERBOY_HTTP_RETRIES": 2,
-            "OPENAI_API_KEY": "sk-test-not-a-real-key",
-            "OPENAI_BASE_URL": f"{self.llm.base_url}/v1",
-            "PAPERBOY_LLM_MODEL": "fake-model",
-            "PAPERBOY_LLM_TIMEOUT": 5,
-            "PAPERBOY_LLM_MAX_RETRIES": 0,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": self.slack.api_url,
             "PAPERBOY_SLACK_POST_INTERVAL": 0,
@@ -77,8 +66,7 @@ class Deployment:
             "PAPERBOY_LOG_LEVEL": "INFO",
             "PAPERBOY_TEST_NOW": MONDAY_0900.isoformat(),
         }
-        values |= overrides
-        return {**keep, **{k: str(v) for k, v in values.items()}}
+        return fake_env(self.redis_url, self.arxiv, self.hf, self.llm, **values | overrides)
 
     def start(self, *args: str, **overrides: Any) -> subprocess.Popen[bytes]:
         """`python -m bot <args>` (default: `worker`), its log in the test's tmp dir."""

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from adapters.discord.client import PaperboyClient
 from adapters.discord.runner import run_client
 from bot.app import Paperboy
+from bot.services import aio
 from tests.fakes.discord import TOKEN, FakeDiscord
 from tests.harness import Harness, paperboy_app
 
@@ -84,14 +85,9 @@ async def running(
 ) -> AsyncIterator[PaperboyClient]:
     """The bot logged in to `fake`, connected and ready; stopped (cancelled) on exit."""
     client = PaperboyClient(app, guild_ready_timeout=0.05, **options)
-    task = asyncio.create_task(run_client(client, TOKEN, api_url=fake.api_url))
-    try:
+    async with aio.running(run_client(client, TOKEN, api_url=fake.api_url)) as task:
         await until(client.is_ready, task)
         yield client
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @pytest.fixture

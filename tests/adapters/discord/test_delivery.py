@@ -4,7 +4,6 @@ and `serve()` itself — all through the real discord.py client and the loopback
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import discord
@@ -19,6 +18,7 @@ from adapters.discord.translate import channel_ref, message_ref
 from bot.domain import Digest, DigestItem, Paper, Summary, Tally
 from bot.errors import ConfigError
 from bot.render import Heading, Paragraph, RichMessage
+from bot.services import aio
 from bot.services.poster import DigestPoster, Outcome
 from tests.adapters.discord.conftest import Bot, assert_no_mentions, handled, until
 from tests.fakes.discord import APP_ID, CHANNEL_ID, MOD_ROLE_ID, TOKEN, FakeDiscord, limit_errors
@@ -185,9 +185,7 @@ async def test_serve_runs_until_cancelled_and_restores_discord_py(
     await fake_discord.slash("2403.09629")
     (followup,) = await fake_discord.wait_for("POST", "/webhooks/")
     assert followup.json()["embeds"][0]["title"].startswith("Quiet-STaR")
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await aio.stop(task)
     assert (default_base, default_gateway) == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     assert_no_mentions(fake_discord)
 

@@ -7,7 +7,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,6 +19,7 @@ from adapters.slack.app import LOOKING_UP
 from adapters.slack.runner import serve
 from bot.domain import Tally
 from bot.errors import ConfigError
+from bot.services.aio import running
 from tests.adapters.slack.conftest import SIGNING_SECRET, command_form, reaction_body
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.harness import Harness, paperboy_app
@@ -37,17 +38,6 @@ async def wait_listening(port: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"nothing listens on port {port}")
-
-
-@asynccontextmanager
-async def running(coro: Any) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(coro)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 @asynccontextmanager
