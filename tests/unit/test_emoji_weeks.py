@@ -1,42 +1,7 @@
 import pytest
 
-from bot.emoji import VoteEmoji, canonical
 from bot.errors import BadReference
 from bot.weeks import iso_week, parse_week, previous_week, week_bounds
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("+1", "👍"),
-        ("+1::skin-tone-3", "👍"),
-        ("thumbsup", "👍"),
-        ("👍🏽", "👍"),
-        ("👍\ufe0f", "👍"),
-        (":fire:", "🔥"),
-        ("arrow_up", "⬆"),
-        ("⬆️", "⬆"),
-        ("-1::skin-tone-6", "👎"),
-        ("eyes", "👀"),
-    ],
-)
-def test_canonical_folds_skin_tones_aliases_and_variation_selectors(
-    raw: str, expected: str
-) -> None:
-    assert canonical(raw) == expected
-
-
-def test_vote_values_default_and_configured() -> None:
-    default = VoteEmoji()
-    assert default.value("thumbsup") == 1
-    assert default.value("🔥") == 1
-    assert default.value("⬆️") == 1
-    assert default.value("-1::skin-tone-2") == -1
-    assert default.value("eyes") is None
-    custom = VoteEmoji.from_settings("star, heart", "")
-    assert custom.value("⭐") == 1
-    assert custom.value("+1") is None
-    assert custom.value("-1") == -1
 
 
 def test_weeks() -> None:
