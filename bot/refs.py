@@ -3,8 +3,12 @@
 Pure functions, no I/O. `parse_reference()` reads one `/paper` argument and either returns a
 reference or raises `BadReference` whose message tells the user what to type instead.
 `find_references()` picks the papers out of an ordinary chat message, deliberately strict:
-only paper links and explicit `arXiv:` ids count, never a bare number that merely looks like
-an id (prices, versions, decimals in prose).
+only paper links, arXiv DOIs and explicit `arXiv:` ids count, never a bare number that merely
+looks like an id (prices, versions, decimals in prose).
+
+The identifier rules are arXiv's own (arxiv-base `arxiv.identifier.Identifier`): new-style
+`YYMM.NNNN` from 0704 to 1412 and `YYMM.NNNNN` from 1501, old-style `archive/YYMMNNN` from 1991
+to March 2007, months 01-12, numbers and versions from 1.
 
 Ids are canonical: the version is split off, old-style archives are lower case and the subject
 class is dropped (`math.GT/0309136` is the citation form of `math/0309136`, the id the arXiv API
@@ -31,20 +35,33 @@ _ARCHIVE_NAMES = (
     "nucl-ex nucl-th patt-sol physics plasm-ph q-alg q-bio quant-ph solv-int supr-con"
 )
 OLD_ARCHIVES = frozenset(_ARCHIVE_NAMES.split())
-# host -> the first path segments that lead to one paper on that site
+_ARXIV_KINDS = ("abs", "pdf", "html", "ps", "src", "tb")
+# host -> the first path segments that lead to one paper on that site; () when the id comes first
 SITES: dict[str, tuple[str, ...]] = {
-    "arxiv.org": ("abs", "pdf", "html"),
-    "export.arxiv.org": ("abs", "pdf", "html"),
-    "alphaxiv.org": ("abs", "overview"),
+    "arxiv.org": _ARXIV_KINDS,
+    "export.arxiv.org": _ARXIV_KINDS,
+    "alphaxiv.org": ("abs", "overview", "pdf", "html"),
+    "pdfs.assets.alphaxiv.org": (),
     "huggingface.co": ("papers",),
     "hf.co": ("papers",),
 }
+# alphaxiv.org serves translated pages under a language segment: /zh/abs/<id>, /pt-BR/abs/<id>
+LANGUAGE_PREFIXED = frozenset({"alphaxiv.org"})
+DOI_HOSTS = frozenset({"doi.org", "dx.doi.org"})
 
 _NEW = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})(?:v(\d+))?")
 _OLD = re.compile(r"([a-z]+(?:-[a-z]+)?)(?:\.[a-z-]{2,8})?/(\d{2})(\d{2})(\d{3})(?:v(\d+))?", re.I)
 _LOOKS_NEW = re.compile(r"\d{4}\.\d+(?:v\w*)?", re.I)
 _LOOKS_OLD = re.compile(r"([a-z]+(?:-[a-z]+)?)(?:\.[\w-]*)?/\w+", re.I)
 _PREFIX = re.compile(r"arxiv\s*:\s*", re.I)
+# What follows an id in a citation and in the stamp arXiv prints on PDFs:
+# `arXiv:2401.08541v2 [cs.CL] 16 Jan 2024`, `arXiv:hep-th/9711200v3 22 Jan 1998`.
+_STAMP = re.compile(r"(?:\s*\[[a-z-]+(?:\.[a-z-]+)?\])?(?:\s+\d{1,2}\s+[a-z]{3}\s+\d{4})?$", re.I)
+# DataCite DOIs arXiv registers for every paper: 10.48550/arXiv.<id>, any letter case.
+_ARXIV_DOI = re.compile(r"(?:doi:\s*)?10\.48550/arxiv\.(?P<id>\S+)", re.I)
+_ANY_DOI = re.compile(r"(?:doi:\s*)?10\.\d{4,9}/\S+", re.I)
+_LANGUAGE = re.compile(r"[a-z]{2}(?:-[a-z]{2})?", re.I)
+_FILE_SUFFIX = re.compile(r"\.(?:pdf|ps\.gz|ps|gz)$", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _SCHEME_URL = re.compile(r"[a-z][a-z0-9+.-]*://|(?:javascript|data|vbscript|file|mailto):", re.I)
 _BARE_URL = re.compile(r"(?:[a-z0-9-]+\.)+([a-z]{2,})(?::\d+)?[/?#]", re.I)
@@ -53,17 +70,24 @@ _TLD_NAMES = "com org net io co ai edu dev app me info gov uk de jp kr cn fr ly 
 _TLDS = frozenset(_TLD_NAMES.split())
 _WORD = re.compile(r"\w")
 _WRAPPED = re.compile(r"<([^<>]*)>")
-_TRAILING = ".,;:!?)]}'\""
+_TRAILING = ".,;:!?)]}'\"/"
 
 _ID_NEW = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _ID_OLD = r"[a-z]+(?:-[a-z]+)?(?:\.[a-z-]{2,8})?/\d{7}(?:v\d+)?"
+_ID = f"(?:{_ID_NEW}|{_ID_OLD})"
+# One branch per way a message can name a paper; each ends in a group holding the id.
 _FIND = re.compile(
     r"(?<![\w.$€£¥/-])(?P<bare>(?:1[5-9]|[2-9]\d)(?:0[1-9]|1[0-2])\.\d{5}(?:v\d+)?)(?![\w%]|\.\d)|"
-    rf"(?<![\w.-])(?:arxiv:\s?(?P<pid>{_ID_NEW}|{_ID_OLD})"
-    r"|(?:www\.|export\.)?(?P<host>arxiv\.org|alphaxiv\.org|huggingface\.co|hf\.co)"
-    rf"/(?P<kind>abs|pdf|html|overview|papers)/(?P<uid>{_ID_NEW}|{_ID_OLD}))(?![\d])",
+    rf"(?<![\w.-])(?:arxiv:\s?(?P<prefixed>{_ID})"
+    rf"|10\.48550/arxiv\.(?P<doi>{_ID})"
+    rf"|(?:www\.|export\.)?arxiv\.org/(?:{'|'.join(_ARXIV_KINDS)})/(?P<arxiv>{_ID})"
+    r"|(?:www\.)?alphaxiv\.org/(?:[a-z]{2}(?:-[a-z]{2})?/)?"
+    rf"(?:abs|overview|pdf|html)/(?P<alphaxiv>{_ID})"
+    rf"|pdfs\.assets\.alphaxiv\.org/(?P<alphaxiv_pdf>{_ID})"
+    rf"|(?:www\.)?(?:huggingface|hf)\.co/papers/(?P<hf>{_ID}))(?![\d])",
     re.I,
 )
+_FIND_GROUPS = ("bare", "prefixed", "doi", "arxiv", "alphaxiv", "alphaxiv_pdf", "hf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +119,12 @@ PaperRef = ArxivRef | KeywordQuery
 def parse_reference(text: str) -> PaperRef:
     """The paper a `/paper` argument names; BadReference (a user-facing message) when none.
 
-    Accepts ids (`2401.08541v2`, `arXiv:2401.08541`, `hep-th/9901001`), links to arxiv.org
-    (abs/pdf/html), export.arxiv.org, alphaxiv.org and huggingface.co/hf.co papers, Slack's
-    `<url|label>` wrapping, and otherwise keywords. Id-shaped text that cannot be an id
-    (`2413.12345`) is an error rather than a keyword search, because it is almost always a typo.
+    Accepts ids (`2401.08541v2`, `arXiv:2401.08541 [cs.CL]`, the stamp printed on arXiv PDFs,
+    `hep-th/9901001`), arXiv DOIs (`10.48550/arXiv.2401.08541`, doi.org links), links to
+    arxiv.org (abs/pdf/html/ps/src/tb), export.arxiv.org, alphaxiv.org (any language) and its
+    PDF host, huggingface.co/hf.co papers, Slack's `<url|label>` wrapping, and otherwise
+    keywords. Id-shaped text that cannot be an id (`2413.12345`, `hep-tj/9901001`) is an error
+    rather than a keyword search, because it is almost always a typo.
     """
     stripped = text.strip()
     if not stripped:
@@ -203,15 +229,36 @@ def _unwrap(text: str) -> str:
 
 def _parse_one(text: str) -> PaperRef:
     prefixed = _PREFIX.match(text)
-    candidate = text[prefixed.end() :] if prefixed else text
-    ref = parse_id(candidate.strip(_TRAILING))
+    candidate = _STAMP.sub("", text[prefixed.end() :] if prefixed else text, count=1)
+    ref = _strict_id(candidate.strip(_TRAILING))
     if ref is not None:
         return ref
     if prefixed:
         raise _bad(candidate or text, "it does not have the shape of one")
+    if _ANY_DOI.fullmatch(text):
+        return _parse_doi(text)
     if _looks_like_url(text):
         return _parse_url(text)
     return _keywords(text)
+
+
+def _strict_id(text: str) -> ArxivRef | None:
+    """parse_id, and an old-style id naming an archive arXiv never had is refused, not searched."""
+    old = _OLD.fullmatch(text)
+    if old and old.group(1).lower() not in OLD_ARCHIVES:
+        raise _bad(text, f"arXiv has no archive named {old.group(1)}")
+    return parse_id(text)
+
+
+def _parse_doi(text: str) -> ArxivRef:
+    doi = _ARXIV_DOI.fullmatch(text)
+    if doi is None:
+        raise BadReference(f"Paperboy reads arXiv DOIs (10.48550/arXiv.…) only; {ASK}.")
+    raw = doi.group("id").strip(_TRAILING)
+    ref = parse_id(raw)
+    if ref is None:
+        raise _bad(raw, "it does not have the shape of one")
+    return ref
 
 
 def _looks_like_url(text: str) -> bool:
@@ -228,27 +275,39 @@ def _parse_url(text: str) -> ArxivRef:
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
         raise BadReference(f"That link cannot be read; {ASK}.") from None
-    kinds = SITES.get(host) if parts.scheme.lower() in ("http", "https") else None
-    if kinds is None:
+    web = parts.scheme.lower() in ("http", "https")
+    if web and host in DOI_HOSTS:
+        return _parse_doi(unquote(parts.path).lstrip("/"))
+    if not web or host not in SITES:
         raise BadReference(
-            "Paperboy reads paper links from arxiv.org, alphaxiv.org and huggingface.co/papers "
-            f"only; {ASK}."
+            "Paperboy reads paper links from arxiv.org, alphaxiv.org and huggingface.co/papers, "
+            f"and arXiv DOIs, only; {ASK}."
         )
-    ref = _ref_in_path(unquote(parts.path), kinds)
+    ref = _ref_in_path(unquote(parts.path), host)
     if ref is None:
         raise BadReference(f"That {host} link does not point at one paper; {ASK}.")
     return ref
 
 
-def _ref_in_path(path: str, kinds: tuple[str, ...]) -> ArxivRef | None:
-    segments = [segment for segment in path.split("/") if segment]
-    if len(segments) < 2 or segments[0].lower() not in kinds:
-        return None
-    for candidate in (segments[1], "/".join(segments[1:3])):
-        ref = parse_id(candidate.removesuffix(".pdf"))
+def _ref_in_path(path: str, host: str) -> ArxivRef | None:
+    segments = _paper_segments([segment for segment in path.split("/") if segment], host)
+    for candidate in (segments[:1], segments[:2]):
+        ref = parse_id(_FILE_SUFFIX.sub("", "/".join(candidate)))
         if ref is not None:
             return ref
     return None
+
+
+def _paper_segments(segments: list[str], host: str) -> list[str]:
+    """The path segments from the id on: after the kind (`abs`), and a language on alphaxiv."""
+    if host in LANGUAGE_PREFIXED and len(segments) > 2 and _LANGUAGE.fullmatch(segments[0]):
+        segments = segments[1:]
+    kinds = SITES[host]
+    if not kinds:
+        return segments
+    if len(segments) < 2 or segments[0].lower() not in kinds:
+        return []
+    return segments[1:]
 
 
 def _keywords(text: str) -> KeywordQuery:
@@ -260,10 +319,7 @@ def _keywords(text: str) -> KeywordQuery:
 
 # -- chat messages -------------------------------------------------------------------------------
 def _found(match: re.Match[str]) -> ArxivRef | None:
-    host = match.group("host")
-    if host is not None and match.group("kind").lower() not in SITES[host.lower()]:
-        return None
-    raw = match.group("bare") or match.group("pid") or match.group("uid")
+    raw = next(match.group(name) for name in _FIND_GROUPS if match.group(name))
     try:
         return parse_id(raw)
     except BadReference:
