@@ -57,8 +57,63 @@ class Settings(BaseSettings):
     hf_api_url: str = Field(
         "https://huggingface.co/api", validation_alias=_env("PAPERBOY_HF_API_URL")
     )
+    arxiv_web_url: str = Field(
+        "https://arxiv.org",
+        validation_alias=_env("PAPERBOY_ARXIV_WEB_URL"),
+        description="arxiv.org, whose /html and /pdf pages give full texts (the only host fetched)",
+    )
     http_timeout: float = Field(30.0, gt=0, validation_alias=_env("PAPERBOY_HTTP_TIMEOUT"))
     http_retries: int = Field(4, ge=0, le=10, validation_alias=_env("PAPERBOY_HTTP_RETRIES"))
+
+    # Ask the paper: questions in threads, deep summaries
+    threads: bool = Field(
+        True,
+        validation_alias=_env("PAPERBOY_THREADS"),
+        description="Answer questions in a paper's thread from its full text (on/off)",
+    )
+    embedding_model: str | None = Field(
+        None,
+        validation_alias=_env("PAPERBOY_EMBEDDING_MODEL"),
+        description="Embeddings model on the LLM endpoint blended into BM25 retrieval (unset: BM25)",
+    )
+    fulltext_max_bytes: int = Field(
+        30_000_000,
+        ge=100_000,
+        validation_alias=_env("PAPERBOY_FULLTEXT_MAX_BYTES"),
+        description="Largest HTML or PDF download of a paper; larger ones are refused",
+    )
+    fulltext_timeout: float = Field(
+        60.0,
+        gt=0,
+        validation_alias=_env("PAPERBOY_FULLTEXT_TIMEOUT"),
+        description="Seconds one full-text download may take in all",
+    )
+    fulltext_cache_days: float = Field(
+        30,
+        gt=0,
+        validation_alias=_env("PAPERBOY_FULLTEXT_CACHE_DAYS"),
+        description="Days a parsed full text stays cached in Redis (compressed)",
+    )
+    ask_context_tokens: int = Field(
+        3000,
+        ge=300,
+        le=100_000,
+        validation_alias=_env("PAPERBOY_ASK_CONTEXT_TOKENS"),
+        description="Tokens of the paper's passages sent with one question",
+    )
+    thread_turns: int = Field(
+        4,
+        ge=0,
+        le=20,
+        validation_alias=_env("PAPERBOY_THREAD_TURNS"),
+        description="Previous questions and answers of a thread sent with a follow-up",
+    )
+    thread_ttl_hours: float = Field(
+        168,
+        gt=0,
+        validation_alias=_env("PAPERBOY_THREAD_TTL_HOURS"),
+        description="Hours a thread's turns are remembered after its last question",
+    )
 
     # Digests and commands
     digest_size: int = Field(10, ge=1, le=30, validation_alias=_env("PAPERBOY_DIGEST_SIZE"))
@@ -175,7 +230,12 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, validation_alias=_env("PAPERBOY_LOG_JSON"))
 
     @field_validator(
-        "arxiv_api_url", "hf_api_url", "slack_api_url", "openai_base_url", "discord_api_url"
+        "arxiv_api_url",
+        "arxiv_web_url",
+        "hf_api_url",
+        "slack_api_url",
+        "openai_base_url",
+        "discord_api_url",
     )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

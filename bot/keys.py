@@ -82,6 +82,11 @@ def digest(team_key: str, channel_key: str, week: str) -> str:
     return f"{team(team_key)}digest:{channel_key}:{week}"
 
 
+def thread_turns(team_key: str, thread_key: str) -> str:
+    """List (JSON turns): a thread's last questions and answers about its paper (TTL)."""
+    return f"{team(team_key)}turns:{thread_key}"
+
+
 def schedule_attempt(team_key: str, channel_key: str, week: str) -> str:
     """Marker (and `:failures`, `:wait`) of a scheduled digest's attempts."""
     return f"{team(team_key)}sched:{channel_key}:{week}"
@@ -110,6 +115,26 @@ def summary(arxiv_id: str, version: int, language: str, prompt: str, model: str)
 
 def trend(digest_hash: str, language: str, prompt: str, model: str) -> str:
     return f"{PREFIX}trend:{digest_hash}:{language}:{prompt}:{model}"
+
+
+def fulltext(arxiv_id: str, version: int | None) -> str:
+    """String: a paper's parsed full text, zlib-compressed JSON (`bot.services.fulltext`)."""
+    return f"{PREFIX}fulltext:{arxiv_id}:{version or 'latest'}"
+
+
+def passage_vectors(arxiv_id: str, version: int | None, model: str) -> str:
+    """Hash: passage number -> its embedding (float32 bytes) under `model`."""
+    return f"{PREFIX}vectors:{arxiv_id}:{version or 'latest'}:{model}"
+
+
+def answer(arxiv_id: str, version: int | None, question_hash: str, model: str) -> str:
+    """String (JSON): a grounded answer to one question (with its thread context) about a paper."""
+    return f"{PREFIX}answer:{arxiv_id}:{version or 'latest'}:{question_hash}:{model}"
+
+
+def deep_summary(arxiv_id: str, version: int | None, language: str, prompt: str, model: str) -> str:
+    """String (JSON): a paper's deep summary (problem, method, results, limitations)."""
+    return f"{PREFIX}deep:{arxiv_id}:{version or 'latest'}:{language}:{prompt}:{model}"
 
 
 def llm_tokens(month: str) -> str:

@@ -141,6 +141,7 @@ class FakeOpenAI(LoopbackServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
 
     def chat_calls(self) -> int:
         return self.count("/chat/completions")
@@ -159,3 +160,42 @@ class FakeOpenAI(LoopbackServer):
         with self._tokens_lock:
             self.tokens_served += payload["usage"]["total_tokens"]
         return web.json_response(payload)
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        """`POST /v1/embeddings` as OpenAI answers it (floats, or base64 of float32 when asked)."""
+        body = await request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        base64_wanted = body.get("encoding_format") == "base64"
+        data = [
+            {"object": "embedding", "index": i, "embedding": _encoded(embed(t), base64_wanted)}
+            for i, t in enumerate(texts)
+        ]
+        tokens = sum(max(1, len(str(t)) // 4) for t in texts)
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model", ""),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
+
+
+EMBEDDING_SIZE = 64
+
+
+def embed(text: str) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words point the same way."""
+    vector = [0.0] * EMBEDDING_SIZE
+    for word in re.findall(r"\w+", text.lower()):
+        vector[int.from_bytes(word.encode()[:8].ljust(8, b"_"), "little") % EMBEDDING_SIZE] += 1.0
+    return vector
+
+
+def _encoded(vector: list[float], as_base64: bool) -> list[float] | str:
+    if not as_base64:
+        return vector
+    import base64  # noqa: PLC0415
+    import struct  # noqa: PLC0415
+
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
