@@ -7,10 +7,14 @@ its own markup and enforces its own size limits (splitting between sentences).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain import Digest, DigestItem, Language, Paper, Summary, Tally
 from bot.i18n import t
 from bot.text import clean
+
+if TYPE_CHECKING:  # bot.services.ask reaches bot.render through the summariser's ports
+    from bot.services.ask import Answer, DeepSummary
 
 
 @dataclass(frozen=True)
@@ -169,3 +173,64 @@ def _plain_block(block: Block) -> list[str]:
         case Context(text=text):
             return [text]
     return []
+
+
+# -- ask the paper ---------------------------------------------------------------------------------
+_ASK_WORDS: dict[str, dict[Language, str]] = {
+    "answer": {"en": "Answer", "ko": "답변", "ja": "回答", "zh": "回答"},
+    "sources": {"en": "From the paper", "ko": "논문 출처", "ja": "論文の出典", "zh": "论文出处"},
+    "quotes": {
+        "en": "No LLM answer: quotes from the paper's passages that match the question best",
+        "ko": "LLM 답변 없음: 질문과 가장 관련 있는 논문 구절을 그대로 인용합니다",
+        "ja": "LLMの回答なし：質問に最も関連する論文の一節をそのまま引用します",
+        "zh": "无 LLM 回答：以下原文引用与问题最相关的论文段落",
+    },
+    "checked": {
+        "en": "Answered from the paper's full text by an LLM; quotes and numbers checked against it.",
+        "ko": "LLM이 논문 전문을 바탕으로 답했으며, 인용과 수치는 원문과 대조했습니다.",
+        "ja": "LLMが論文の全文から回答し、引用と数値は原文と照合済みです。",
+        "zh": "由 LLM 根据论文全文回答，引文和数字已与原文核对。",
+    },
+    "problem": {"en": "Problem", "ko": "문제", "ja": "課題", "zh": "问题"},
+    "method": {"en": "Method", "ko": "방법", "ja": "手法", "zh": "方法"},
+    "results": {"en": "Key results", "ko": "주요 결과", "ja": "主な結果", "zh": "主要结果"},
+    "limitations": {"en": "Limitations", "ko": "한계", "ja": "限界", "zh": "局限"},
+}
+
+
+def _word(key: str, language: Language) -> str:
+    return _ASK_WORDS[key][language]
+
+
+def render_answer(answer: Answer) -> RichMessage:
+    """An answer in a paper's thread: the text and its citations, or labelled quotes.
+
+    Not a paper message (`paper_id` unset): reactions on a thread reply are not votes.
+    """
+    lang = answer.language
+    cites = tuple(f"§{clean(c.where)}: “{clean(c.quote)}”" for c in answer.citations)
+    if answer.source == "quotes":
+        blocks: list[Block] = [Context(_word("quotes", lang)), Bullets(cites)]
+        return RichMessage(tuple(blocks), fallback=cites[0] if cites else _word("quotes", lang))
+    blocks = [Paragraph(clean(answer.text), label=_word("answer", lang))]
+    if cites:
+        blocks.append(Bullets(cites, label=_word("sources", lang)))
+    blocks.append(Context(_word("checked", lang)))
+    return RichMessage(tuple(blocks), fallback=clean(answer.text))
+
+
+def render_deep(paper: Paper, deep: DeepSummary) -> RichMessage:
+    """`/paper deep`: problem, method, key results, limitations, each bullet with its section."""
+    lang = deep.language
+    blocks: list[Block] = [Heading(clean(paper.title), paper.abs_url)]
+    if deep.source == "quotes":
+        blocks.append(Context(_word("quotes", lang)))
+    for part in ("problem", "method", "results", "limitations"):
+        points = getattr(deep, part)
+        if points:
+            items = tuple(f"{clean(p.text)} (§{clean(p.where)})" for p in points)
+            blocks.append(Bullets(items, label=_word(part, lang)))
+    blocks.append(Links(tuple(Link(k, v) for k, v in paper.links().items())))
+    if deep.source == "llm":
+        blocks.append(Context(_word("checked", lang)))
+    return RichMessage(tuple(blocks), fallback=clean(paper.title), paper_id=paper.arxiv_id)

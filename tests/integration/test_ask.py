@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.domain import Paper
+from bot.render import plain_text, render_answer, render_deep
 from bot.services.ask import NOT_SAID, PaperQA, ThreadMemory, Turn
 from bot.services.fulltext import FullTextFetcher
 from tests.fakes.arxiv_web import FakeArxivWeb, latexml_page
@@ -248,3 +249,16 @@ async def test_deep_summary_is_cited_grounded_and_cached(
     assert await qa.deep(ARXIV, "en") == deep
     assert llm.chat_calls() == 1
     assert await redis.exists(qa.deep_key(ARXIV, "en"))
+
+
+async def test_answers_and_deep_summaries_render_as_neutral_messages(
+    client: openai.AsyncOpenAI, redis: aioredis.Redis, http: httpx.AsyncClient, web: FakeArxivWeb
+) -> None:
+    qa, quoting = make_qa(client, redis, http, web), make_qa(None, redis, http, web)
+    answer = plain_text(render_answer(await qa.ask(ARXIV, "How does GSM8K accuracy improve?")))
+    assert "§4.2 Results: “Zero-shot accuracy on GSM8K improves from”" in answer
+    quotes = plain_text(render_answer(await quoting.ask(ARXIV, "How slow is inference?")))
+    assert quotes.startswith("No LLM answer: quotes")
+    deep = render_deep(ARXIV, await qa.deep(ARXIV, "en"))
+    assert "(§5 Limitations)" in plain_text(deep)
+    assert deep.paper_id == ARXIV.arxiv_id
