@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import Language, Paper
-from bot.text import clean, normalize_ws, sentences
+from bot.text import clean_tex, normalize_ws, sentences
 
 PROMPT_VERSION = "1"
 
@@ -117,7 +117,7 @@ def _style_rules(language: Language) -> str:
 
 def fence(text: str, limit: int = _MAX_ABSTRACT) -> str:
     """Paper text made safe to place between our fences: readable, bounded, unable to close them."""
-    return normalize_ws(_FENCE.sub(" ", clean(text)))[:limit]
+    return normalize_ws(_FENCE.sub(" ", clean_tex(text)))[:limit]
 
 
 def _paper_block(paper: Paper, abstract_limit: int) -> str:
@@ -149,7 +149,7 @@ def summary_messages(paper: Paper, language: Language) -> list[dict[str, str]]:
 
 
 def _short_abstract(paper: Paper) -> Paper:
-    head = " ".join(sentences(clean(paper.abstract))[:2])
+    head = " ".join(sentences(clean_tex(paper.abstract))[:2])
     return paper.model_copy(update={"abstract": head})
 
 

@@ -63,13 +63,14 @@ class Paper(_Frozen):
         return f"https://huggingface.co/papers/{self.arxiv_id}"
 
     def links(self) -> dict[str, str]:
-        """Every link a reader may want, in display order; code and project only when known."""
+        """Every link a reader may want, in display order; code, project and HF only when known."""
         out = {"arXiv": self.abs_url, "PDF": self.pdf_url}
         if self.github_repo:
             out["Code"] = self.github_repo
         if self.project_page:
             out["Project"] = self.project_page
-        out["HF"] = self.hf_url
+        if self.upvotes is not None or self.ai_keywords:  # only a Hugging Face answer sets them
+            out["HF"] = self.hf_url
         return out
 
     def merged(self, other: Paper) -> Paper:

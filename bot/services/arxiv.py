@@ -1,9 +1,12 @@
 """The arXiv API as a `PaperSource`: look-ups by id, keyword and category searches.
 
-Every request waits for the deployment-wide slot (`pb:ratelimit:arxiv`, one request every
+Every request waits for the deployment-wide slot (`keys.ARXIV_PACING`, one request every
 `min_interval` seconds across all processes, retries included) and is retried on 429/5xx with
 backoff honouring `Retry-After`. Answers are Atom, read with feedparser only. Papers fetched
-once are served from the Redis day cache and added to the known-paper index.
+once are served from the Redis day cache and added to the known-paper index. LaTeX in titles,
+abstracts and names is rendered once, here, when a Paper is made (`clean_tex`); records read back
+from the cache pass through it again, which is harmless (it is idempotent) and tidies records
+that older versions wrote.
 
 arXiv reports a bad request (malformed id, bad parameter) as HTTP 400 with a one-entry feed
 whose entry id is `http://arxiv.org/api/errors#...` and title `Error`; that becomes a
@@ -25,20 +28,21 @@ import httpx
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from bot import keys
 from bot.domain import Paper
 from bot.errors import BadReference, UpstreamError
 from bot.refs import HINT, ArxivRef, parse_id
 from bot.services.http import get_with_retry
 from bot.services.paper_cache import PaperCache
 from bot.services.ratelimit import SharedInterval
-from bot.text import clean, normalize_ws, sanitize
+from bot.text import clean, clean_paper, clean_tex, normalize_ws, sanitize
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
 MAX_RESULTS = 2000
 MAX_TERMS = 12
-RATE_KEY = "pb:ratelimit:arxiv"
+RATE_KEY = keys.ARXIV_PACING
 _ERROR_ID = re.compile(r"^https?://(?:export\.)?arxiv\.org/api/errors")
 _ENTRY_ID = re.compile(r"arxiv\.org/abs/(?P<id>\S+?)(?:v(?P<version>\d+))?$")
 _FIELD_SYNTAX = re.compile(r"(?<!\w)(?:ti|au|abs|co|jr|cat|rn|all):(?=\S)|submittedDate:\[")
@@ -97,7 +101,7 @@ def _error_text(entry: Mapping[str, Any]) -> str:
 
 def _paper(entry: Mapping[str, Any]) -> Paper | None:
     match = _ENTRY_ID.search(str(entry.get("id", "")))
-    title = clean(entry.get("title"))
+    title = clean_tex(entry.get("title"))
     if match is None or not title:
         log.warning("skipping an arXiv entry without a paper id or title: %r", entry.get("id"))
         return None
@@ -106,14 +110,16 @@ def _paper(entry: Mapping[str, Any]) -> Paper | None:
             arxiv_id=match["id"],
             version=int(match["version"]) if match["version"] else None,
             title=title,
-            authors=tuple(clean(a.get("name")) for a in entry.get("authors", []) if a.get("name")),
-            abstract=clean(entry.get("summary")),
+            authors=tuple(
+                clean_tex(a.get("name")) for a in entry.get("authors", []) if a.get("name")
+            ),
+            abstract=clean_tex(entry.get("summary")),
             categories=tuple(t["term"] for t in entry.get("tags", []) if t.get("term")),
             primary_category=(entry.get("arxiv_primary_category") or {}).get("term"),
             published=_when(entry, "published"),
             updated=_when(entry, "updated"),
-            comment=clean(entry.get("arxiv_comment")) or None,
-            journal_ref=clean(entry.get("arxiv_journal_ref")) or None,
+            comment=clean_tex(entry.get("arxiv_comment")) or None,
+            journal_ref=clean_tex(entry.get("arxiv_journal_ref")) or None,
         )
     except ValidationError:
         log.warning("skipping an arXiv entry that does not make a paper: %s", match["id"])
@@ -166,7 +172,7 @@ class ArxivClient:
             raise BadReference(f"Give arXiv ids one by one, without commas or spaces. {HINT}.")
         wire = {i: _wire_id(i) for i in asked}
         cached = await self.cache.get_many(list(wire.values()))
-        found = {i: cached[w] for i, w in wire.items() if w in cached}
+        found = {i: clean_paper(cached[w]) for i, w in wire.items() if w in cached}
         missing = [i for i in asked if i not in found]
         for start in range(0, len(missing), BATCH):
             batch = missing[start : start + BATCH]

@@ -3,52 +3,70 @@
 Pure functions, no I/O. Used when there is no API key, the LLM fails or the token budget is
 spent, so a reader always gets something true instead of silence. Sentences are the abstract's
 own (the text is English whatever the requested language, and labelled `extractive`); tags come
-from Hugging Face's `ai_keywords`, then arXiv categories, then frequent title terms. The trend
-paragraph uses a template per language naming the week's common themes and top titles.
+from Hugging Face's `ai_keywords`, the arXiv categories (short names) and key phrases of the
+abstract (YAKE, which runs offline on the text alone). The trend paragraph names the themes the
+week's papers share and the top titles, from a template per language.
+
+Paper text goes through `clean_tex` (idempotent, so papers the sources already cleaned are
+unchanged). User-facing strings live together in `_TREND` and `_NO_KEY_HINT` (one small dict per language).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import cache
+
+import yake
 
 from bot.domain import Language, Paper, Summary
-from bot.text import clean, sentences
+from bot.text import clean_tex, sentences
 
 MAX_POINTS = 5
 MAX_TAGS = 6
+_MAX_KEYWORD_TAGS = 4
+_MAX_CATEGORY_TAGS = 2
 _MIN_WORDS = 6
 _TLDR_CHARS = 320
 _TAG_CHARS = 40
 
-_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "Fig.", "Eq.", "cf.", "resp.", "approx.")
 _TAG_JUNK = re.compile(r"[^\w]+")
-_TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{3,}")
-_STOPWORD_TEXT = (
-    "with from that this their these into over under towards toward about through using via "
-    "based what when where which while your than more less large scale learning model models "
-    "approach method methods paper study analysis beyond without"
+_PHRASE_WORD = re.compile(r"\w+(?:['-]\w+)*")
+# Words that make a YAKE candidate a fragment of a sentence rather than a topic
+# ("paper introduces AIM", "improving their predictions", "survey aims").
+_NOT_TOPIC_TEXT = (
+    "paper papers work study survey we our their its this these those that which present "
+    "presents introduce introduces propose proposes show shows find finds aim aims highlight "
+    "highlighting achieve achieves improve improves improving explain learn learns enable "
+    "enables allow allows use uses using based can may significantly sometimes also new novel "
+    "results approach method methods task tasks key encounter across while when how "
+    "discuss outstrips large small complex simple nontrivial depth various different "
+    "of and or the a an in on for to with by from as at into vs not no"  # stop words
 )
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_NOT_TOPIC = frozenset(_NOT_TOPIC_TEXT.split())
 
-CATEGORY_NAMES: dict[str, str] = {
-    "cs.CL": "natural language processing",
-    "cs.CV": "computer vision",
-    "cs.LG": "machine learning",
-    "stat.ML": "machine learning",
-    "cs.AI": "artificial intelligence",
+# Short readable names of the arXiv categories ML papers come from (tags and trend themes).
+CATEGORY_TAGS: dict[str, str] = {
+    "cs.CL": "nlp",
+    "cs.CV": "computer_vision",
+    "cs.LG": "machine_learning",
+    "stat.ML": "machine_learning",
+    "cs.AI": "ai",
     "cs.RO": "robotics",
-    "cs.IR": "information retrieval",
+    "cs.IR": "information_retrieval",
     "cs.CR": "security",
-    "cs.NE": "neural networks",
-    "cs.HC": "human computer interaction",
+    "cs.NE": "neural_networks",
+    "cs.HC": "hci",
     "cs.SD": "audio",
     "eess.AS": "speech",
-    "eess.IV": "image processing",
-    "cs.MA": "multi agent systems",
-    "cs.SE": "software engineering",
-    "cs.DC": "distributed computing",
+    "eess.IV": "image_processing",
+    "cs.MA": "multi_agent",
+    "cs.SE": "software_engineering",
+    "cs.DC": "distributed_computing",
+    "cs.GR": "graphics",
+    "cs.MM": "multimedia",
+    "cs.CY": "ai_and_society",
+    "math.OC": "optimization",
 }
 
 
@@ -69,19 +87,8 @@ def normalize_tags(raw: Iterable[str], limit: int = MAX_TAGS) -> tuple[str, ...]
     return tuple(out[:limit])
 
 
-def _merge_fragments(parts: list[str]) -> list[str]:
-    """Rejoin sentences the splitter cut after an abbreviation or before a lowercase word."""
-    merged: list[str] = []
-    for part in parts:
-        if merged and (part[0].islower() or merged[-1].endswith(_ABBREVIATIONS)):
-            merged[-1] = f"{merged[-1]} {part}"
-        else:
-            merged.append(part)
-    return merged
-
-
 def abstract_sentences(abstract: str) -> list[str]:
-    return _merge_fragments(sentences(clean(abstract)))
+    return sentences(clean_tex(abstract))
 
 
 def _informative(sentence: str) -> bool:
@@ -99,21 +106,53 @@ def split_abstract(abstract: str) -> tuple[str, list[str]]:
     return tldr, points[:MAX_POINTS]
 
 
-def title_terms(title: str) -> list[str]:
-    """Content words of a title, most frequent first (ties in title order)."""
-    words = [w.lower() for w in _TITLE_WORD.findall(clean(title))]
-    counts = Counter(w for w in words if w not in _STOPWORDS)
-    return [w for w, _ in counts.most_common()]
+# -- tags --------------------------------------------------------------------------------------------
+@cache
+def _extractor() -> yake.KeywordExtractor:
+    return yake.KeywordExtractor(lan="en", n=3, dedup_lim=0.7, top=30)
+
+
+def _is_topic(phrase: str) -> bool:
+    """Two or three content words: a topic, not a sentence fragment."""
+    words = [w.lower() for w in _PHRASE_WORD.findall(phrase)]
+    if len(words) < 2 or any(w in _NOT_TOPIC or w.isdigit() for w in words):
+        return False
+    return not (words[0].endswith(("ing", "ly")) or words[-1].endswith("ly"))
+
+
+def _phrase_key(phrase: str) -> str:
+    """Case and plural folded: `Language Models` and `language model` are one phrase."""
+    return " ".join(w.lower().removesuffix("s") for w in _PHRASE_WORD.findall(phrase))
+
+
+def key_phrases(paper: Paper, limit: int = 4) -> list[str]:
+    """Multi-word topic phrases of the abstract (the title when there is none), best first."""
+    text = clean_tex(paper.abstract) or clean_tex(paper.title)
+    if not text:
+        return []
+    found: dict[str, str] = {}
+    for phrase, _score in _extractor().extract_keywords(text):
+        key = _phrase_key(phrase)
+        if _is_topic(phrase) and not any(key in k or k in key for k in found):
+            found[key] = " ".join(_PHRASE_WORD.findall(phrase.lower()))
+    return list(found.values())[:limit]
+
+
+def category_names(paper: Paper) -> list[str]:
+    """Short names of the paper's known categories, primary first (`cs.CL` -> `nlp`)."""
+    ordered = dict.fromkeys([*filter(None, [paper.primary_category]), *paper.categories])
+    names = (CATEGORY_TAGS.get(c) for c in ordered)
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _tag_sources(paper: Paper) -> Iterable[str]:
-    yield from paper.ai_keywords
-    yield from (CATEGORY_NAMES.get(c, c) for c in paper.categories)
-    yield from title_terms(paper.title)
+    yield from paper.ai_keywords[:_MAX_KEYWORD_TAGS]
+    yield from category_names(paper)[:_MAX_CATEGORY_TAGS]
+    yield from key_phrases(paper)
 
 
 def paper_tags(paper: Paper) -> tuple[str, ...]:
-    """3-6 tags: ai_keywords first, topped up from categories, then title terms."""
+    """Up to 6 tags: HF keywords, then category names, then key phrases of the abstract."""
     return normalize_tags(_tag_sources(paper))
 
 
@@ -125,7 +164,7 @@ def extractive_summary(paper: Paper, language: Language) -> Summary:
         version=paper.version,
         language=language,
         title_translated=None,
-        tldr=tldr or clean(paper.title) or paper.arxiv_id,
+        tldr=tldr or clean_tex(paper.title) or paper.arxiv_id,
         key_points=tuple(points),
         tags=paper_tags(paper),
         source="extractive",
@@ -141,7 +180,7 @@ _TREND: dict[Language, tuple[str, str, str]] = {
         "No papers were picked this week.",
     ),
     "ko": (
-        "이번 주 선정된 논문 {n}편은 주로 {themes}을(를) 다룹니다.",
+        "이번 주 선정된 논문 {n}편의 공통 주제: {themes}.",
         "주요 논문: {titles}.",
         "이번 주에는 선정된 논문이 없습니다.",
     ),
@@ -152,6 +191,12 @@ _TREND: dict[Language, tuple[str, str, str]] = {
     ),
     "zh": ("本周精选的{n}篇论文主要涉及{themes}。", "重点论文：{titles}。", "本周没有精选论文。"),
 }
+_NO_KEY_HINT: dict[Language, str] = {
+    "en": "Tip: with an LLM API key (OPENAI_API_KEY), Paperboy summarises every paper in English.",
+    "ko": "팁: LLM API 키(OPENAI_API_KEY)를 설정하면 논문마다 한국어 요약을 받아볼 수 있습니다.",
+    "ja": "ヒント：LLMのAPIキー（OPENAI_API_KEY）を設定すると、論文ごとに日本語の要約が届きます。",
+    "zh": "提示：设置 LLM API 密钥（OPENAI_API_KEY）后，每篇论文都会附上中文摘要。",
+}
 _SEPARATOR: dict[Language, str] = {"en": ", ", "ko": ", ", "ja": "、", "zh": "、"}
 _QUOTES: dict[Language, tuple[str, str]] = {
     "en": ("“", "”"),
@@ -161,28 +206,62 @@ _QUOTES: dict[Language, tuple[str, str]] = {
 }
 
 
+def no_key_hint(language: Language) -> str:
+    """One line, in `language`, saying that an API key brings summaries in that language."""
+    return _NO_KEY_HINT[language]
+
+
 def _paper_themes(paper: Paper) -> list[str]:
-    if paper.ai_keywords:
-        return [clean(k).lower() for k in paper.ai_keywords]
-    if paper.categories:
-        return [CATEGORY_NAMES.get(c, c) for c in paper.categories]
-    return title_terms(paper.title)[:3]
+    """Keywords (else key phrases), then category names: what the paper is about."""
+    topics = [clean_tex(k).lower() for k in paper.ai_keywords] or key_phrases(paper)
+    return [*topics, *(name.replace("_", " ") for name in category_names(paper))]
+
+
+def _words_key(text: str) -> str:
+    return f" {_phrase_key(text)} "
 
 
 def common_themes(papers: Sequence[Paper], limit: int = 3) -> list[str]:
-    """The themes most papers share (each paper counts a theme once)."""
-    counts = Counter(t for p in papers for t in dict.fromkeys(_paper_themes(p)) if t)
-    return [theme for theme, _ in counts.most_common(limit)]
+    """The themes that most of the papers are about, drawn from every paper's themes.
+
+    A theme counts for each paper whose title, abstract or themes mention it, so a phrase one
+    paper yields is credited to every other paper that uses it too. Too few shared themes are
+    topped up with the leading theme of each paper in rank order.
+    """
+    themes = [_paper_themes(p) for p in papers]
+    texts = [
+        _words_key(f"{p.title} {p.abstract} {' '.join(t)}")
+        for p, t in zip(papers, themes, strict=True)
+    ]
+    candidates = list(dict.fromkeys(theme for paper_themes in themes for theme in paper_themes))
+    reach = {c: sum(_words_key(c) in text for text in texts) for c in candidates}
+    picked: list[str] = []
+    for candidate in sorted(candidates, key=lambda c: -reach[c]):
+        if reach[candidate] >= 2 and not _overlaps(candidate, picked):
+            picked.append(candidate)
+    for paper_themes in themes:  # the leading theme of each paper, for a week of loners
+        leading = paper_themes[0] if paper_themes else None
+        if leading and not _overlaps(leading, picked):
+            picked.append(leading)
+    return picked[:limit]
 
 
-def trend_paragraph(papers: Sequence[Paper], language: Language, top: int = 3) -> str:
-    """A two-sentence paragraph in `language` naming the common themes and the top titles."""
+def _overlaps(theme: str, picked: Sequence[str]) -> bool:
+    key = _words_key(theme)
+    return any(key in _words_key(p) or _words_key(p) in key for p in picked)
+
+
+def trend_paragraph(
+    papers: Sequence[Paper], language: Language, top: int = 3, *, hint: bool = False
+) -> str:
+    """A paragraph in `language` naming the common themes and the top titles (+ the key hint)."""
     themes_tpl, titles_tpl, empty = _TREND[language]
-    if not papers:
-        return empty
-    sep, (left, right) = _SEPARATOR[language], _QUOTES[language]
-    themes = sep.join(common_themes(papers)) or sep.join(clean(p.title) for p in papers[:1])
-    titles = sep.join(f"{left}{clean(p.title)}{right}" for p in papers[:top])
-    first = themes_tpl.format(n=len(papers), themes=themes)
     joiner = "" if language in ("ja", "zh") else " "
-    return clean(first + joiner + titles_tpl.format(titles=titles))
+    tail = joiner + no_key_hint(language) if hint else ""
+    if not papers:
+        return empty + tail
+    sep, (left, right) = _SEPARATOR[language], _QUOTES[language]
+    themes = sep.join(common_themes(papers)) or clean_tex(papers[0].title)
+    titles = sep.join(f"{left}{clean_tex(p.title)}{right}" for p in papers[:top])
+    first = themes_tpl.format(n=len(papers), themes=themes)
+    return clean_tex(first + joiner + titles_tpl.format(titles=titles) + tail)

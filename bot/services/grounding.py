@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from bot.domain import Paper
-from bot.text import clean
+from bot.text import clean_tex
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _NUMBER = re.compile(
@@ -127,7 +127,7 @@ def _terms(text: str) -> set[str]:
 
 def evidence(*texts: str, exclude: Sequence[str] = ()) -> Evidence:
     """Evidence from source texts; strings in `exclude` (an arXiv id) are removed first."""
-    text = " ".join(clean(t) for t in texts)
+    text = " ".join(clean_tex(t) for t in texts)  # paper text: LaTeX rendered as shown
     for needle in exclude:
         if needle:
             text = text.replace(needle, " ")

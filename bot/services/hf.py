@@ -8,8 +8,10 @@ githubRepo, projectPage, ai_keywords...). `GET {api}/papers/{id}` answers one pa
 The answer is community data, so it is read defensively: missing and null fields are fine, an
 item that does not make a paper is skipped with a warning, links that are not http(s) are
 dropped (they end up as buttons in chat), and an answer that is not a list at all is an
-`UpstreamError`. Papers are written to the cache (when one is given) so their upvotes and code
-links merge into the arXiv records.
+`UpstreamError`. Titles, abstracts, names and keywords have their LaTeX rendered here, once
+(`clean_tex`). A paper's `upvotes` (always in a real answer) is how the rest of Paperboy knows
+that Hugging Face lists it (`Paper.links()`). Papers are written to the cache (when one is
+given) so their upvotes and code links merge into the arXiv records.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.errors import BadReference, UpstreamError
 from bot.refs import parse_id
 from bot.services.http import get_with_retry
 from bot.services.paper_cache import PaperCache
-from bot.text import clean
+from bot.text import clean_tex
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def parse_paper(data: Mapping[str, Any], fallback: Mapping[str, Any] | None = No
     """A Paper from one HF paper object (`fallback`: the daily item around it); None if unusable."""
     outer = fallback or {}
     ref = _ref(data.get("id"))
-    title = clean(_text(data.get("title")) or _text(outer.get("title")))
+    title = clean_tex(_text(data.get("title")) or _text(outer.get("title")))
     if ref is None or not title:
         return None
     try:
@@ -68,7 +70,7 @@ def parse_paper(data: Mapping[str, Any], fallback: Mapping[str, Any] | None = No
             arxiv_id=ref,
             title=title,
             authors=_authors(data.get("authors")),
-            abstract=clean(_text(data.get("summary")) or _text(outer.get("summary"))),
+            abstract=clean_tex(_text(data.get("summary")) or _text(outer.get("summary"))),
             published=_datetime(data.get("publishedAt")),
             upvotes=_count(data.get("upvotes")),
             github_repo=_link(data.get("githubRepo")),
@@ -196,7 +198,7 @@ def _text(value: object) -> str | None:
 def _authors(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    names = (clean(_text(a.get("name"))) for a in value if isinstance(a, dict))
+    names = (clean_tex(_text(a.get("name"))) for a in value if isinstance(a, dict))
     return tuple(name for name in names if name)
 
 
@@ -225,5 +227,5 @@ def _link(value: object) -> str | None:
 def _keywords(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    words = (clean(k) for k in value if isinstance(k, str))
+    words = (clean_tex(k) for k in value if isinstance(k, str))
     return tuple(dict.fromkeys(w for w in words if w))[:MAX_KEYWORDS]

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from bot import keys
+
 _KEEP_SECONDS = 400 * 24 * 3600  # a little over a year of monthly counters
 
 
@@ -56,7 +58,7 @@ class LLMUsage:
         """Count one call and its tokens (0 when the server sent no usage); month total back."""
         tokens = (usage.prompt_tokens + usage.completion_tokens) if usage else 0
         month = self.current_month()
-        tokens_key, calls_key = f"pb:llm:tokens:{month}", f"pb:llm:calls:{month}"
+        tokens_key, calls_key = keys.llm_tokens(month), keys.llm_calls(month)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.incrby(tokens_key, tokens)
             pipe.incr(calls_key)
@@ -67,11 +69,11 @@ class LLMUsage:
 
     async def spent(self, month: str | None = None) -> int:
         """Tokens counted in `month` (YYYY-MM, default the current one)."""
-        value = await self._redis.get(f"pb:llm:tokens:{month or self.current_month()}")
+        value = await self._redis.get(keys.llm_tokens(month or self.current_month()))
         return int(value or 0)
 
     async def calls(self, month: str | None = None) -> int:
-        value = await self._redis.get(f"pb:llm:calls:{month or self.current_month()}")
+        value = await self._redis.get(keys.llm_calls(month or self.current_month()))
         return int(value or 0)
 
     async def over_budget(self) -> bool:

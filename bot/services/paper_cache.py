@@ -19,12 +19,13 @@ from collections.abc import Iterable, Sequence
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from bot import keys as redis_keys
 from bot.domain import Paper
 from bot.services.aio import done
 
 log = logging.getLogger(__name__)
 
-KNOWN_KEY = "pb:known"
+KNOWN_KEY = redis_keys.KNOWN_PAPERS
 COMMUNITY_FIELDS = ("upvotes", "github_repo", "project_page", "ai_keywords")
 _TOKEN = re.compile(r"\w+")
 _STOPWORD_LIST = (
@@ -35,7 +36,7 @@ _STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
 def paper_key(arxiv_id: str) -> str:
-    return f"pb:paper:{arxiv_id}"
+    return redis_keys.paper(arxiv_id)
 
 
 def combine(old: Paper | None, new: Paper) -> Paper:

@@ -12,13 +12,14 @@ from datetime import date, datetime
 from importlib import resources
 
 from bot.domain import Paper
+from bot.text import clean_paper
 
 SAMPLE_WEEK = "2024-W11"
 
 
 def load_sample() -> list[Paper]:
     raw = resources.files("bot").joinpath("data/sample_week.json").read_text("utf-8")
-    return [Paper.model_validate(item) for item in json.loads(raw)["papers"]]
+    return [clean_paper(Paper.model_validate(item)) for item in json.loads(raw)["papers"]]
 
 
 class SampleSource:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from bot import keys
 from bot.services import aio
 from bot.services.locks import TokenLocks
 
@@ -63,11 +64,11 @@ class SingleFlight:
 
     @staticmethod
     def lock_key(key: str) -> str:
-        return f"pb:lock:{key.removeprefix('pb:')}"
+        return keys.lock(key)
 
     @staticmethod
     def attempt_key(key: str, token: str) -> str:
-        return f"pb:attempt:{key.removeprefix('pb:')}:{token}"
+        return keys.lock_attempt(key, token)
 
     async def run(self, key: str, compute: Compute) -> Flight:
         """The value under `key`, computing it at most once across callers and processes."""

@@ -25,8 +25,9 @@ import redis.asyncio as aioredis
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot import metrics
+from bot import keys, metrics
 from bot.domain import Language, Paper, Summary
+from bot.ports import PaperSource
 from bot.prompts import (
     PROMPT_VERSION,
     SUMMARY_SCHEMA,
@@ -46,7 +47,7 @@ from bot.services.extractive import (
 from bot.services.grounding import evidence, ground, is_supported, paper_evidence
 from bot.services.llm_usage import LLMUsage
 from bot.services.singleflight import FlightTimeoutError, SingleFlight
-from bot.text import clean, sentences
+from bot.text import clean, clean_tex, sentences
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
@@ -56,11 +57,20 @@ log = logging.getLogger(__name__)
 
 _M = TypeVar("_M", bound=BaseModel)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
-_SCRIPT: dict[str, re.Pattern[str]] = {
-    "ko": re.compile(r"[\uac00-\ud7a3]"),
-    "ja": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
-    "zh": re.compile(r"[\u4e00-\u9fff]"),
+_SCRIPT: dict[Language, re.Pattern[str]] = {
+    "en": re.compile(r"[A-Za-z]"),
+    "ko": re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
+    "ja": re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"),
+    "zh": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]"),
 }
+_KANA = re.compile(r"[\u3040-\u30ff]")
+# A Hangul syllable or a Han character carries about as much as three Latin letters, so each
+# counts three times when an answer's script share is measured.
+_SCRIPT_WEIGHT: dict[Language, int] = {"en": 1, "ko": 3, "ja": 3, "zh": 3}
+# Korean notes full of English terms and acronyms measure 0.4 and up (the Korean seed); an answer
+# that turns English after its first sentence measures under 0.35.
+MIN_SCRIPT_SHARE = 0.4
+_LONG_SENTENCE_LETTERS = 20
 _TREND_SENTENCES = 4
 
 
@@ -92,10 +102,32 @@ class _LLMTrend(BaseModel):
     paragraph: str = Field(min_length=1)
 
 
-def in_language(text: str, language: Language) -> bool:
-    """False when text meant to be Korean, Japanese or Chinese has none of that script."""
-    pattern = _SCRIPT.get(language)
-    return pattern is None or bool(pattern.search(text))
+def script_share(text: str, language: Language) -> float:
+    """The weighted share of `language`'s script among all the letters of `text` (1.0: none)."""
+    expected = len(_SCRIPT[language].findall(text)) * _SCRIPT_WEIGHT[language]
+    others = sum(c.isalpha() for c in text) - expected // _SCRIPT_WEIGHT[language]
+    return expected / (expected + others) if expected + others else 1.0
+
+
+def in_language(text: str, language: Language, *, titles: Sequence[str] = ()) -> bool:
+    """Whether the whole of `text` is written in `language`, not just its start.
+
+    The script must make most of the letters (acronyms, paper names and numbers inside Korean
+    text are fine, and cited `titles` are left out), no long sentence may lack it, and Japanese
+    needs kana (Han alone is Chinese).
+    """
+    for title in titles:
+        text = text.replace(title, " ")
+    if script_share(text, language) < MIN_SCRIPT_SHARE:
+        return False
+    if language == "ja" and not _KANA.search(text):
+        return False
+    return all(_has_script(sentence, language) for sentence in sentences(text))
+
+
+def _has_script(sentence: str, language: Language) -> bool:
+    letters = sum(c.isalpha() for c in sentence)
+    return letters < _LONG_SENTENCE_LETTERS or script_share(sentence, language) > 0
 
 
 def join_sentences(parts: Sequence[str], language: Language) -> str:
@@ -123,8 +155,10 @@ class LLMSummarizer:
         timeout: float = 20.0,
         monthly_token_budget: int | None = None,
         prompt_version: str = PROMPT_VERSION,
+        papers: PaperSource | None = None,
     ) -> None:
         self._client = client
+        self._papers = papers
         self._model = model
         self._timeout = timeout
         self._prompt_version = prompt_version
@@ -138,19 +172,35 @@ class LLMSummarizer:
 
     # -- cache keys ------------------------------------------------------------------------------
     def summary_key(self, paper: Paper, language: Language) -> str:
-        version = paper.version or "latest"
-        return (
-            f"pb:summary:{paper.arxiv_id}:{version}:{language}:{self._prompt_version}:{self._model}"
-        )
+        # Version 0 (arXiv numbers from 1) stands for "unknown": only when it could not be learnt.
+        version = paper.version or 0
+        return keys.summary(paper.arxiv_id, version, language, self._prompt_version, self._model)
 
     def trend_key(self, papers: Sequence[Paper], language: Language) -> str:
         ids = ",".join(sorted(p.arxiv_id for p in papers))
         digest = hashlib.sha256(ids.encode()).hexdigest()[:24]
-        return f"pb:trend:{digest}:{language}:{self._prompt_version}:{self._model}"
+        return keys.trend(digest, language, self._prompt_version, self._model)
+
+    async def with_version(self, paper: Paper) -> Paper:
+        """`paper` with its current arXiv version, so every path shares one cache key.
+
+        Hugging Face papers carry no version; the paper source (batched, cached) knows it. When
+        it cannot tell, the paper stays as it is and is cached under `latest`.
+        """
+        if paper.version is not None or self._papers is None:
+            return paper
+        try:
+            found = await self._papers.fetch([paper.arxiv_id])
+        except Exception as exc:  # any source failure only costs the shared cache key
+            log.info("version of %s unknown (%s); caching under latest", paper.arxiv_id, exc)
+            return paper
+        known = found.get(paper.arxiv_id)
+        return paper.merged(known) if known is not None and known.version else paper
 
     # -- summaries -------------------------------------------------------------------------------
     async def summarize(self, paper: Paper, language: Language) -> Summary:
         """The paper's summary in `language`: cached, else one shared LLM call, else extractive."""
+        paper = await self.with_version(paper)
         try:
             flight = await self._flight.run(
                 self.summary_key(paper, language), lambda: self._summary_payload(paper, language)
@@ -182,11 +232,12 @@ class LLMSummarizer:
         return self._build_summary(paper, language, parse_output(content, _LLMSummary))
 
     def _build_summary(self, paper: Paper, language: Language, raw: _LLMSummary) -> Summary:
-        """Sizes enforced, language checked, claims grounded, text sanitised."""
+        """Sizes enforced, language checked, claims grounded, text sanitised (never LaTeX'd)."""
         tldr = join_sentences(sentences(clean(raw.tldr))[:2], language)
-        if not in_language(tldr, language):
-            raise LLMError(f"output is not in the requested language ({language})")
         points = list(dict.fromkeys(p for p in (clean(k) for k in raw.key_points) if p))
+        answer = join_sentences([tldr, *points], language)
+        if not in_language(answer, language, titles=[clean_tex(paper.title)]):
+            raise LLMError(f"output is not in the requested language ({language})")
         grounded = ground(tldr, points, paper_evidence(paper))
         if grounded.dropped:
             log.info("dropped %d ungrounded claims from %s", grounded.dropped, paper.versioned_id)
@@ -196,7 +247,7 @@ class LLMSummarizer:
             version=paper.version,
             language=language,
             title_translated=(clean(raw.title_translated) or None) if language != "en" else None,
-            tldr=grounded.tldr or split_abstract(paper.abstract)[0] or clean(paper.title),
+            tldr=grounded.tldr or split_abstract(paper.abstract)[0] or clean_tex(paper.title),
             key_points=grounded.key_points[:MAX_POINTS],
             tags=tags if len(tags) >= 3 else normalize_tags([*tags, *paper_tags(paper)]),
             source="llm",
@@ -209,7 +260,7 @@ class LLMSummarizer:
         """A 2-4 sentence paragraph on the picks and whether the LLM wrote it; never empty."""
         picks = list(papers)[:TREND_MAX_PAPERS]
         if not picks:
-            return trend_paragraph(picks, language), False
+            return self._extractive_trend(picks, language), False
         try:
             flight = await self._flight.run(
                 self.trend_key(picks, language), lambda: self._trend_payload(picks, language)
@@ -235,13 +286,17 @@ class LLMSummarizer:
         log.log(level, "extractive trend for %d papers in %s: %s", len(papers), language, cause)
         self.stats.fallbacks += 1
         metrics.LLM_FALLBACKS.inc()
-        return trend_paragraph(papers, language)
+        return self._extractive_trend(papers, language)
+
+    def _extractive_trend(self, papers: list[Paper], language: Language) -> str:
+        """The template paragraph; without a key it ends with the hint that a key helps."""
+        return trend_paragraph(papers, language, hint=self._client is None)
 
     async def _llm_trend(self, papers: list[Paper], language: Language) -> str:
         content = await self._complete(trend_messages(papers, language), TREND_SCHEMA)
         parts = sentences(clean(parse_output(content, _LLMTrend).paragraph))
         text = join_sentences(parts, language)
-        if not in_language(text, language):
+        if not in_language(text, language, titles=[clean_tex(p.title) for p in papers]):
             raise LLMError(f"output is not in the requested language ({language})")
         ev = evidence(
             *(f"{p.title}. {p.abstract}" for p in papers), exclude=[p.arxiv_id for p in papers]

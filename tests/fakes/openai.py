@@ -76,6 +76,24 @@ def schema_name(request: dict[str, Any]) -> str:
     return str((fmt.get("json_schema") or {}).get("name", ""))
 
 
+_NAMED = re.compile(r"(?<![\w.])(?:[A-Z][\w-]*[A-Z0-9][\w-]*|\d+(?:\.\d+)?%?)(?![\w.])")
+_ABOUT: dict[str, str] = {
+    "ko": "{names}에 관한 내용입니다.",
+    "ja": "{names}に関する内容です。",
+    "zh": "{names}相关的内容。",
+}
+_NOTHING_NAMED = {"ko": "초록의 주요 내용", "ja": "要旨の主な内容", "zh": "摘要的主要内容"}
+
+
+def gist(sentence: str, lang: str) -> str:
+    """The sentence itself in English; elsewhere a line in `lang` naming its names and numbers,
+    so the answer is in the requested language and still invents nothing."""
+    if lang == "en":
+        return sentence
+    names = ", ".join(dict.fromkeys(_NAMED.findall(sentence))) or _NOTHING_NAMED[lang]
+    return _ABOUT[lang].format(names=names)
+
+
 def summary_answer(request: dict[str, Any]) -> dict[str, Any]:
     """A structured summary made only of the fenced title's and abstract's own words."""
     lang, text = requested_language(request), user_text(request)
@@ -83,10 +101,11 @@ def summary_answer(request: dict[str, Any]) -> dict[str, Any]:
     parts = [s for s in _SENTENCE.split((_ABSTRACT.findall(text) or [""])[0].strip()) if s]
     words = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", title)]
     phrases = _PHRASES[lang]
+    points = [phrases["point"] + gist(s, lang) for s in parts[1:5]]
     return {
         "title_translated": None if lang == "en" else phrases["title"] + title,
-        "tldr": phrases["tldr"] + (parts[0] if parts else title),
-        "key_points": [phrases["point"] + s for s in parts[1:5]] or [phrases["point"] + title],
+        "tldr": phrases["tldr"] + gist(parts[0] if parts else title, lang),
+        "key_points": points or [phrases["point"] + gist(title, lang)],
         "tags": [f"#{w}" for w in words[:4]] + ["#machine_learning", "#paper"],
     }
 

@@ -387,3 +387,25 @@ async def test_two_processes_share_arxivs_interval(
     times = sorted(r.at for r in fake.calls("/api/query"))
     assert len(times) == 4
     assert all(later - earlier >= 0.25 for earlier, later in pairwise(times))
+
+
+async def test_latex_is_rendered_once_and_cached_records_are_tidied(
+    client: ArxivClient, fake: FakeArxiv, redis: aioredis.Redis
+) -> None:
+    raw = Paper(
+        arxiv_id="2401.00009",
+        version=1,
+        title="$\\mu$P for Erd\\H{o}s--R\\'enyi graphs",
+        abstract="It costs \\$5 and \\$10, saving 50% of $\\ell_2$ error.",
+        authors=("Fran\\c{c}ois Chollet",),
+    )
+    fake.add(raw)
+    paper = (await client.fetch(["2401.00009"]))["2401.00009"]
+    assert paper.title == "μP for Erdős–Rényi graphs"
+    assert paper.abstract == "It costs $5 and $10, saving 50% of ℓ_2 error."
+    assert paper.authors == ("François Chollet",)
+    # a record an older Paperboy cached without rendering its LaTeX is tidied when read
+    await PaperCache(redis).put_many([raw.model_copy(update={"arxiv_id": "2401.00010"})])
+    old = (await client.fetch(["2401.00010"]))["2401.00010"]
+    assert (old.title, old.abstract) == (paper.title, paper.abstract)
+    assert fake.count("/api/query") == 1

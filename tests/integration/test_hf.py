@@ -276,3 +276,29 @@ async def test_hf_fields_merge_into_the_cached_arxiv_record(
     assert merged.upvotes == 17
     assert merged.github_repo == "https://github.com/o/r"
     assert merged.ai_keywords == ("k1",)
+
+
+async def test_the_hf_link_is_shown_only_for_papers_hf_lists(
+    client: HuggingFaceClient, fake: FakeHuggingFace
+) -> None:
+    fake.add(DAY, paper("2403.00050", 0, "Listed, no votes yet"))
+    (listed,) = await client.daily(DAY)
+    assert listed.links()["HF"] == "https://huggingface.co/papers/2403.00050"
+    only_arxiv = Paper(arxiv_id="hep-th/9711200", version=3, title="The Large N Limit")
+    assert "HF" not in only_arxiv.links()
+    assert await client.paper("hep-th/9711200") is None
+    assert "HF" not in Paper(arxiv_id="2403.00051", title="Not on HF").links()
+
+
+async def test_hf_text_has_its_latex_rendered(
+    client: HuggingFaceClient, fake: FakeHuggingFace
+) -> None:
+    fake.add(DAY, paper("2403.00052", 3, "$\\mu$P at scale").model_copy(
+        update={"abstract": "Saves \\$5 and 50% of compute.", "ai_keywords": ("$\\mu$P",)}
+    ))  # fmt: skip
+    (found,) = await client.daily(DAY)
+    assert (found.title, found.abstract, found.ai_keywords) == (
+        "μP at scale",
+        "Saves $5 and 50% of compute.",
+        ("μP",),
+    )

@@ -9,13 +9,17 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import openai
 import pytest
 import redis.asyncio as aioredis
 
 from bot.domain import LANGUAGES, Language, Paper
 from bot.prompts import PROMPT_VERSION
-from bot.services.summarizer import LLMSummarizer
+from bot.services.arxiv import ArxivClient
+from bot.services.paper_cache import PaperCache
+from bot.services.summarizer import MIN_SCRIPT_SHARE, LLMSummarizer, in_language, script_share
+from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.openai import FakeOpenAI, user_text
 from tests.fakes.server import Fault
 
@@ -71,8 +75,7 @@ def summarizer(client: openai.AsyncOpenAI, redis: aioredis.Redis) -> LLMSummariz
 
 
 def key(paper: Paper, language: str, model: str = MODEL) -> str:
-    version = paper.version or "latest"
-    return f"pb:summary:{paper.arxiv_id}:{version}:{language}:{PROMPT_VERSION}:{model}"
+    return f"pb:summary:{paper.arxiv_id}:{paper.version or 0}:{language}:{PROMPT_VERSION}:{model}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -335,7 +338,7 @@ async def test_too_few_tags_are_topped_up_from_the_paper(
         "#vision_backbone",
         "#scaling",
         "#computer_vision",
-        "#scalable",
+        "#vision_models_pre_trained",  # was "#scalable", a lone title word
     )
 
 
@@ -487,3 +490,112 @@ async def test_trend_garbage_falls_back_and_is_not_cached(
     assert re.search(SCRIPTS["zh"], text)
     assert (await summarizer.trend(WEEK, "zh"))[1] is True
     assert fake.chat_calls() == 2
+
+
+# -- one summary per paper, version, language, prompt and model, whichever path asks -------------
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxiv]:
+    with FakeArxiv([AIM]) as server:
+        yield server
+
+
+@pytest.fixture
+async def papers(arxiv: FakeArxiv, redis: aioredis.Redis) -> AsyncIterator[ArxivClient]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield ArxivClient(
+            http, redis, api_url=f"{arxiv.base_url}/api/query", min_interval=0,
+            cache=PaperCache(redis),
+        )  # fmt: skip
+
+
+async def test_digest_and_paper_paths_share_one_summary(
+    client: openai.AsyncOpenAI, fake: FakeOpenAI, redis: aioredis.Redis, papers: ArxivClient
+) -> None:
+    summarizer = LLMSummarizer(client, redis, model=MODEL, papers=papers)
+    from_hf = AIM.model_copy(update={"version": None, "upvotes": 12})  # the digest's paper
+    digest = await summarizer.summarize(from_hf, "ko")
+    command = await summarizer.summarize(AIM, "ko")  # /paper 2401.08541v1
+    assert fake.chat_calls() == 1
+    assert digest == command
+    assert digest.version == 1
+    assert await redis.exists(key(AIM, "ko")) == 1
+
+
+async def test_a_source_failure_falls_back_to_the_versionless_key(
+    client: openai.AsyncOpenAI,
+    fake: FakeOpenAI,
+    arxiv: FakeArxiv,
+    redis: aioredis.Redis,
+    papers: ArxivClient,
+) -> None:
+    arxiv.inject(*[Fault.error(500)] * 5)
+    summarizer = LLMSummarizer(client, redis, model=MODEL, papers=papers)
+    summary = await summarizer.summarize(AIM.model_copy(update={"version": None}), "en")
+    assert summary.source == "llm"
+    assert summary.version is None
+    assert await redis.exists(f"pb:summary:{AIM.arxiv_id}:0:en:{PROMPT_VERSION}:{MODEL}") == 1
+
+
+# -- the answer's language, judged on the whole answer ---------------------------------------------
+KOREAN_WITH_TERMS = (
+    "AIM은 GSM8K에서 10.9% 향상된 자기회귀(autoregressive) 비전 모델입니다. "
+    "70억 파라미터 AIM을 20억 장의 이미지로 사전 학습했고 ImageNet-1k에서 84.0%를 달성했습니다."
+)
+KOREAN_THEN_ENGLISH = (
+    "AIM은 자기회귀 목표로 사전 학습된 비전 모델 모음입니다. These models exhibit similar "
+    "scaling properties to LLMs, and the value of the objective correlates with downstream "
+    "performance."
+)
+
+
+def test_korean_with_acronyms_and_numbers_is_korean() -> None:
+    assert script_share(KOREAN_WITH_TERMS, "ko") >= MIN_SCRIPT_SHARE
+    assert in_language(KOREAN_WITH_TERMS, "ko")
+
+
+def test_korean_that_turns_english_is_not_korean() -> None:
+    assert not in_language(KOREAN_THEN_ENGLISH, "ko")
+    mostly_english = "요약: This paper introduces AIM, a collection of vision models pre-trained."
+    assert script_share(mostly_english, "ko") < MIN_SCRIPT_SHARE
+    assert not in_language(mostly_english, "ko")
+
+
+def test_chinese_is_not_japanese_and_titles_do_not_count() -> None:
+    assert not in_language("本文提出了一种新的视觉模型。", "ja")
+    assert in_language("本論文は新しい視覚モデルを提案します。", "ja")
+    title = "Scalable Pre-training of Large Autoregressive Image Models"
+    assert in_language(f"이번 주에는 “{title}” 논문이 주목받았습니다.", "ko", titles=[title])
+
+
+async def test_an_answer_that_turns_english_falls_back(
+    summarizer: LLMSummarizer, fake: FakeOpenAI, redis: aioredis.Redis
+) -> None:
+    fake.respond = lambda request: {
+        "title_translated": "대규모 자기회귀 이미지 모델",
+        "tldr": KOREAN_THEN_ENGLISH,
+        "key_points": ["The pre-training of AIM is similar to the pre-training of LLMs."],
+        "tags": ["#vision"],
+    }
+    assert (await summarizer.summarize(AIM, "ko")).source == "extractive"
+    assert await redis.exists(key(AIM, "ko")) == 0
+
+
+async def test_llm_text_is_never_latex_rendered(
+    summarizer: LLMSummarizer, fake: FakeOpenAI
+) -> None:
+    fake.respond = lambda request: {
+        "title_translated": None,
+        "tldr": "AIM scales with data.",
+        "key_points": ["AIM reaches ~84.0% on ImageNet-1k with \\emph{a frozen trunk}."],
+        "tags": ["#vision"],
+    }
+    summary = await summarizer.summarize(AIM, "en")
+    assert summary.key_points == ("AIM reaches ~84.0% on ImageNet-1k with \\emph{a frozen trunk}.",)
+
+
+async def test_without_a_key_the_trend_ends_with_the_hint(redis: aioredis.Redis) -> None:
+    text, used_llm = await LLMSummarizer(None, redis, model=MODEL).trend(WEEK, "ko")
+    assert not used_llm
+    assert text.endswith("한국어 요약을 받아볼 수 있습니다.")

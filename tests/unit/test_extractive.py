@@ -8,13 +8,18 @@ import pytest
 
 from bot.domain import LANGUAGES, Language, Paper
 from bot.services.extractive import (
+    common_themes,
     extractive_summary,
+    key_phrases,
+    no_key_hint,
     normalize_tag,
     normalize_tags,
     paper_tags,
     split_abstract,
     trend_paragraph,
 )
+from bot.services.sample import load_sample
+from bot.text import clean_paper
 
 AIM_ABSTRACT = """This paper introduces AIM, a collection of vision models pre-trained with an
 autoregressive objective. These models are inspired by their textual counterparts, i.e., Large
@@ -77,7 +82,7 @@ def test_normalize_tags_deduplicates_and_limits() -> None:
     assert tags == ("#llm", "#vision", "#a", "#b", "#c", "#d")
 
 
-def test_tags_prefer_ai_keywords_then_categories_then_title_terms() -> None:
+def test_tags_prefer_ai_keywords_then_categories_then_key_phrases() -> None:
     with_keywords = AIM.model_copy(update={"ai_keywords": ("Autoregressive Image Models", "AIM")})
     assert paper_tags(with_keywords)[:3] == (
         "#autoregressive_image_models",
@@ -85,8 +90,58 @@ def test_tags_prefer_ai_keywords_then_categories_then_title_terms() -> None:
         "#computer_vision",
     )
     assert paper_tags(AIM)[:2] == ("#computer_vision", "#machine_learning")
+    # Was ("#scalable", "#pre_training", "#autoregressive"): lone title words are no tags.
     bare = Paper(arxiv_id="2401.00001", title="Scalable Pre-training of Autoregressive Models")
-    assert paper_tags(bare) == ("#scalable", "#pre_training", "#autoregressive")
+    assert all("_" in tag for tag in paper_tags(bare))
+
+
+def test_category_tags_are_short_readable_names() -> None:
+    paper = Paper(arxiv_id="2401.00001", title="T", categories=("cs.CL", "cs.CV", "hep-th"))
+    assert paper_tags(paper) == ("#nlp", "#computer_vision")
+
+
+def test_key_phrases_are_multi_word_and_free_of_stop_words() -> None:
+    phrases = key_phrases(AIM)
+    assert phrases
+    for phrase in phrases:
+        words = phrase.split()
+        assert len(words) >= 2
+        assert not {"the", "of", "and", "we", "this", "paper"} & set(words)
+    assert "autoregressive objective" in phrases
+
+
+SAMPLE = [clean_paper(p) for p in load_sample()]
+
+
+def test_sample_week_tags_are_no_lone_title_words() -> None:
+    for paper in SAMPLE:
+        tags = paper_tags(paper)
+        title_words = {w.lower() for w in re.findall(r"\w+", paper.title)}
+        assert not [t for t in tags if t.removeprefix("#") in title_words], paper.title
+        assert tags or not paper.abstract
+
+
+def test_the_trend_draws_on_every_pick() -> None:
+    themes = common_themes(SAMPLE)
+    assert themes[0].endswith("language models")  # in most of the eight abstracts
+    first_keywords = {k.lower() for k in SAMPLE[0].ai_keywords}
+    assert not set(themes) <= first_keywords
+
+
+def test_korean_trend_has_no_unresolved_particles() -> None:
+    text = trend_paragraph(SAMPLE, "ko")
+    assert "을(를)" not in text
+    assert "이(가)" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_no_key_hint_is_one_line_in_the_language(language: Language) -> None:
+    hint = no_key_hint(language)
+    assert "\n" not in hint
+    assert re.search(SCRIPTS[language], hint)
+    assert "OPENAI_API_KEY" in hint
+    assert trend_paragraph(SAMPLE, language, hint=True).endswith(hint)
+    assert hint not in trend_paragraph(SAMPLE, language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
