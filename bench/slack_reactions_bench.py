@@ -48,6 +48,7 @@ from bot.app import Paperboy
 from bot.domain import ChannelRef, MessageRef, ReactionChanged, Tally
 from bot.emoji import canonical
 from bot.services import aio
+from bot.web import Health, serve
 
 CHANNEL = "C0VOTES01"
 UP, FIRE, DOWN = "+1::skin-tone-2", "fire", "-1"
@@ -145,19 +146,12 @@ async def converted(request: web.Request) -> web.Response:
     return await to_aiohttp_response(BoltResponse(status=200, body=""))
 
 
-async def handler_rate(handler: Handler, sequences: list[list[Request]]) -> Rate:
-    """`handler` alone on POST /slack/events, served like the adapter (no access log)."""
-    application = web.Application()
-    application.router.add_post("/slack/events", handler)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+async def handler_rate(handler: Handler, sequences: list[list[Request]], health: Health) -> Rate:
+    """`handler` alone on POST /slack/events, served by the adapter's server helper (same
+    limits, body-read middleware, no access log)."""
+    route = web.post("/slack/events", handler)
+    async with serve(health, route, host="127.0.0.1", port=0) as port:
         return await rate(f"http://127.0.0.1:{port}/slack/events", sequences)
-    finally:
-        await runner.cleanup()
 
 
 async def rate(url: str, sequences: list[list[Request]]) -> Rate:
@@ -188,9 +182,10 @@ async def layers(bed: Bed, sequences: list[list[Request]]) -> list[tuple[str, Ra
     async def ping(*_: object, **__: object) -> None:
         await bed.app.redis.ping()
 
+    health = Health(bed.app.redis)
     out = [
-        ("bare aiohttp handler", await handler_rate(bare, sequences)),
-        ("+ Bolt request/response conversion", await handler_rate(converted, sequences)),
+        ("bare aiohttp handler", await handler_rate(bare, sequences, health)),
+        ("+ Bolt request/response conversion", await handler_rate(converted, sequences, health)),
     ]
     for label, core in (("endpoint, core = nothing", nothing), ("endpoint, core = PING", ping)):
         with core_replaced(bed.app, core):
@@ -238,7 +233,7 @@ async def main(users: int, paper_count: int, concurrency: int, with_layers: bool
             ledger = Ledger()
             sequences = workload(users, list(papers), concurrency, ledger)
             total = sum(len(s) for s in sequences)
-            bare_run = await handler_rate(bare, sequences)
+            bare_run = await handler_rate(bare, sequences, Health(bed.app.redis))
             pipelines = bed.app.votes.pipelines
             ours = await rate(bed.url, sequences)
             pipelines = bed.app.votes.pipelines - pipelines

@@ -17,13 +17,26 @@ The bot's identity comes from one `auth.test` at start. This module only decides
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
+import slack_bolt
 from aiohttp import ClientError, ClientSession
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
@@ -37,6 +50,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
 from adapters.slack.chat import ResponseUrlError, SlackChat, build_client, error_code
+from bot import logs
 from bot.app import Paperboy
 from bot.commands import CommandContext, Reply, registry
 from bot.errors import ConfigError
@@ -68,6 +82,40 @@ class _WithholdBody(logging.Filter):
 
 
 _WITHHOLD = _WithholdBody()
+
+
+# What reading data of the wrong shape raises: a missing key (LookupError), a list or a string
+# where an object belongs (TypeError, AttributeError), text that does not parse (ValueError).
+SHAPE_ERRORS = (LookupError, TypeError, AttributeError, ValueError)
+_BOLT_CODE = str(Path(slack_bolt.__file__).parent)
+
+
+class MalformedPayload(ValueError):
+    """A signed request lacking what Paperboy reads from it: answered 400 (Slack does not retry
+    a 4xx), logged as one WARNING line, never a traceback."""
+
+
+@contextmanager
+def reading_payload() -> Iterator[None]:
+    """Errors raised while reading a payload's fields mean the payload is malformed; everything
+    after this block is Paperboy's own."""
+    try:
+        yield
+    except SHAPE_ERRORS as exc:
+        raise MalformedPayload(type(exc).__name__) from exc
+
+
+def is_malformed(error: Exception) -> bool:
+    """A payload that Paperboy (`reading_payload`) or Bolt's own matching could not read: Bolt
+    indexes the envelope as Slack shapes it (`body["event"]["type"]`) and fails with a plain
+    TypeError on, say, an `event` that is a string. Anything else is a failure of ours."""
+    if isinstance(error, MalformedPayload):
+        return True
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    raised_in_bolt = tb is not None and tb.tb_frame.f_code.co_filename.startswith(_BOLT_CODE)
+    return isinstance(error, SHAPE_ERRORS) and raised_in_bolt
 
 
 class SlackAdapter:
@@ -158,21 +206,54 @@ class SlackAdapter:
         """Reactions in a global middleware (see `ReactionVotes`); the rest as listeners, which
         Bolt tries in this order."""
         self.bolt.use(ReactionVotes(self))
+        self.bolt.error(self._on_error)
+        self.quiet = logs.QuietLog(log)  # an outage fails every request alike: one line each
         self.bolt.event("message")(self._on_message)
         self.bolt.command("/paper")(self._on_paper)
         self.bolt.event("app_mention")(self._on_mention)
 
     async def _on_paper(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        text = str(body.get("text") or "")
+        with reading_payload():
+            ctx = translate.command_context(body, is_admin=False)
+            text = str(body.get("text") or "")
+        if not await self._first_delivery(body):
+            await ack()  # a replay, or Slack delivering it again: it runs once
+            return
         await ack(LOOKING_UP if is_lookup(text) else "")
-        ctx = translate.command_context(body, is_admin=False)
         self.spawn(self.answer(ctx, text, response_url=body.get("response_url")))
+
+    async def _first_delivery(self, command: Body) -> bool:
+        """True the first time this exact command payload arrives. Slack makes each one unique
+        (`trigger_id`, `response_url`), so the same payload again is a replay inside the
+        signature window or a redelivery; remembered longer than that window. Without Redis
+        the command runs (and meets the outage itself) rather than being dropped."""
+        canonical = json.dumps(command, sort_keys=True, default=str).encode()
+        digest = hashlib.sha256(canonical).hexdigest()
+        try:
+            return await self.paperboy.guards.first_time(PLATFORM, f"command:{digest}")
+        except RedisError as exc:
+            self.quiet.warning("could not check /paper for a replay (%s): running it", _why(exc))
+            return True
+
+    async def _on_error(self, error: Exception) -> BoltResponse | None:
+        """Bolt's error hook: a malformed payload is answered 400; anything else 500 (Slack
+        retries, and `event_id` dedup counts a retried vote once) with its traceback, both
+        throttled so that an outage or a flood logs one line per interval."""
+        if is_malformed(error):
+            self.quiet.warning(
+                "refused a signed Slack request with a malformed payload (400): %s",
+                error if isinstance(error, MalformedPayload) else type(error).__name__,
+            )
+            return BoltResponse(status=400, body="malformed payload")
+        self.quiet.error("a Slack request failed (500, Slack retries it)", exc_info=error)
+        return None
 
     async def on_reaction(self, body: Body) -> None:
         """A `reaction_added` / `reaction_removed` event_callback as a vote (not the bot's)."""
-        event = translate.reaction_changed(body)
-        if event is None or self._by_bot(event.user, body):
-            return
+        with reading_payload():
+            event = translate.reaction_changed(body)
+            if event is None or self._by_bot(event.user, body):
+                return
         await self.paperboy.reaction(event, platform=PLATFORM)
 
     async def _on_message(self, ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """Neutral `RichMessage` -> Slack Block Kit payloads, escaped and within Slack's limits.
 
 The core hands over plain, sanitised text. Here it is escaped for mrkdwn (`&`, `<`, `>` become
-entities, so no `<!channel>`, `<@U..>` or `<#C..>` can be formed by anything Paperboy posts) and
-cut to Slack's limits: 3,000 characters per section or context text, 50 blocks per message, and
+entities, so no `<!channel>`, `<@U..>` or `<#C..>` can be formed by anything Paperboy posts), put
+in `verbatim` mrkdwn text objects (so Slack does not auto-parse mentions or channel names either)
+and cut to Slack's limits: 3,000 characters per section or context text, 50 blocks per message, and
 about 12,000 characters of block text per message (Slack answers `msg_blocks_too_long` near 13k).
 Long text is split between sentences (`bot.text.split_text`), never inside one; a message that
 does not fit becomes several payloads, posted in order.
@@ -138,11 +139,18 @@ def _label(label: str | None) -> str:
 
 
 def _section(text: str) -> SlackBlock:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 def _context(text: str) -> SlackBlock:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def mrkdwn(text: str) -> SlackBlock:
+    """A mrkdwn text object Slack shows as written: without `verbatim` it would link channel
+    names and auto-parse "certain mentions" in paper, LLM or user text. (Only mrkdwn objects
+    take `verbatim`; plain_text ones are never parsed.)"""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def _bullet_lines(items: Sequence[str]) -> Iterator[str]:

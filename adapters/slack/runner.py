@@ -13,28 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from aiohttp import web
-from redis.exceptions import RedisError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import SHAPE_ERRORS, SlackAdapter
+from bot import logs
 from bot.app import Paperboy
 from bot.errors import ConfigError
+from bot.web import LIMITS, Health, Limits
+from bot.web import serve as serve_http
 
 log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-MAX_BODY = 1024 * 1024  # Slack's payloads are a few KB; refuse anything absurd
-# Connections waiting to be accepted. aiohttp's default (128) overflows when a burst opens more
-# connections at once (200 concurrent `/paper`s in bench 1): the kernel drops their SYNs and
-# TCP resends them after 1 s, which showed as 1 s acks. The kernel caps it at somaxconn.
-BACKLOG = 1024
 
 
 async def serve(
@@ -62,37 +59,64 @@ async def serve(
 
 
 @asynccontextmanager
-async def http_server(adapter: SlackAdapter, *, host: str, port: int) -> AsyncIterator[int]:
-    """`POST /slack/events` and `GET /healthz` served on `host:port`; yields the bound port
-    (useful with port 0)."""
-    runner = web.AppRunner(web_application(adapter), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port, backlog=BACKLOG)
-        await site.start()
-        server = site._server  # aiohttp keeps the bound sockets only here
-        sockets = getattr(server, "sockets", None) or ()
-        yield int(sockets[0].getsockname()[1]) if sockets else port
-    finally:
-        await runner.cleanup()
+async def http_server(
+    adapter: SlackAdapter,
+    health: Health | None = None,
+    *,
+    host: str,
+    port: int,
+    limits: Limits = LIMITS,
+) -> AsyncIterator[int]:
+    """`POST /slack/events` beside `GET /healthz` and `/metrics` (of `health`, else Redis
+    only), served by `bot.web.serve` on `host:port`; yields the bound port (useful with 0)."""
+    health = health or Health(adapter.paperboy.redis)
+    route = web.post(EVENTS_PATH, events_handler(adapter))
+    async with serve_http(health, route, host=host, port=port, limits=limits) as bound:
+        yield bound
 
 
-def web_application(adapter: SlackAdapter) -> web.Application:
+def events_handler(adapter: SlackAdapter) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Slack's requests into Bolt, once signed and parsed: a request that fails the signature
+    check is answered 401 and one that does not parse 400, each with a WARNING line (at most
+    one per kind and interval: `bot.logs`), so that junk from anyone never reaches Bolt's
+    error path (a 500 and a traceback per request)."""
+    verifier = SignatureVerifier(_signing_secret(adapter))
+    quiet = logs.QuietLog(log)
+
     async def events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        if not _signed(verifier, await request.read(), request.headers):
+            quiet.warning("refused a Slack request: missing, stale or wrong signature (401)")
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:  # Bolt parses the body as it builds the request (bad JSON, a JSON list, a charset)
+            bolt_request = await to_bolt_request(request)
+        except SHAPE_ERRORS as exc:
+            quiet.warning(
+                "refused a signed Slack request that does not parse (400): %s", _kind(exc)
+            )
+            return web.Response(status=400, text="malformed request\n")
         return await to_aiohttp_response(await adapter.bolt.async_dispatch(bolt_request))
 
-    async def health(_: web.Request) -> web.Response:
-        try:
-            await adapter.paperboy.redis.ping()
-        except (RedisError, OSError):
-            return web.json_response({"ok": False, "redis": "unreachable"}, status=503)
-        return web.json_response({"ok": True})
+    return events
 
-    application = web.Application(client_max_size=MAX_BODY)
-    application.router.add_post(EVENTS_PATH, events)
-    application.router.add_get(HEALTH_PATH, health)
-    return application
+
+def _signing_secret(adapter: SlackAdapter) -> str:
+    secret = adapter.paperboy.settings.slack_signing_secret
+    if secret is None:
+        raise ConfigError("SLACK_SIGNING_SECRET: required to verify Slack's HTTP requests")
+    return secret.get_secret_value()
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Slack's signature check (slack_sdk's, as Bolt's), where a timestamp that is not a number
+    or a body that is not UTF-8 makes the request unsigned rather than raising."""
+    try:
+        return verifier.is_valid_request(body, headers)
+    except ValueError:
+        return False
+
+
+def _kind(exc: Exception) -> str:
+    return type(exc).__name__
 
 
 async def _socket_mode(adapter: SlackAdapter) -> None:

@@ -22,7 +22,7 @@ from bot.app import Paperboy
 from bot.cli.common import fail, run_async, settings_or_exit
 from bot.config import Settings
 from bot.services import aio
-from bot.web import Health, mount, serve, serve_health
+from bot.web import Health, serve_health
 
 if TYPE_CHECKING:
     from adapters.discord.chat import DiscordChat
@@ -136,15 +136,16 @@ async def _slack(app: Paperboy, health: Health, options: Options) -> None:
         await serve_slack(app, http=False, interval=interval)
         return
     from adapters.slack.app import SlackAdapter  # noqa: PLC0415
-    from adapters.slack.runner import EVENTS_PATH, web_application  # noqa: PLC0415
+    from adapters.slack.runner import EVENTS_PATH, http_server  # noqa: PLC0415
 
-    async with SlackAdapter.open(app, http=True, interval=interval) as adapter:
-        application = web_application(adapter)
-        mount(application, health)  # this process's /healthz and /metrics, on the Slack port
-        async with serve(application, host=options.host, port=options.port) as bound:
-            log.info("Slack HTTP endpoint on http://%s:%d%s", options.host, bound, EVENTS_PATH)
-            health.set("slack", ok=True, detail="running (HTTP)")
-            await asyncio.Event().wait()
+    async with (
+        SlackAdapter.open(app, http=True, interval=interval) as adapter,
+        # this process's /healthz and /metrics, on the Slack port
+        http_server(adapter, health, host=options.host, port=options.port) as bound,
+    ):
+        log.info("Slack HTTP endpoint on http://%s:%d%s", options.host, bound, EVENTS_PATH)
+        health.set("slack", ok=True, detail="running (HTTP)")
+        await asyncio.Event().wait()
 
 
 async def _discord(app: Paperboy, health: Health) -> None:

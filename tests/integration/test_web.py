@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from bot.commands import CommandContext
 from bot.domain import ChannelRef
-from bot.web import Health, mount, serve, serve_health
+from bot.web import Health, serve, serve_health
 from tests.harness import paperboy_app
 
 CTX = CommandContext(
@@ -67,20 +67,13 @@ async def test_metrics_count_commands_in_prometheus_format(redis_url: str) -> No
         assert f"# TYPE {name.removesuffix('_total')}" in body
 
 
-async def test_mount_replaces_an_apps_own_healthz(redis: Redis) -> None:
+async def test_routes_are_served_beside_the_one_healthz(redis: Redis) -> None:
     async def events(_: web.Request) -> web.Response:
         return web.Response(text="events")
 
-    async def old_health(_: web.Request) -> web.Response:
-        return web.Response(text="redis only")
-
-    app = web.Application()
-    app.router.add_post("/slack/events", events)
-    app.router.add_get("/healthz", old_health)
     health = Health(redis)
     health.set("slack", ok=True, detail="running (HTTP)")
-    mount(app, health)
-    async with serve(app, host="127.0.0.1", port=0) as port:
+    async with serve(health, web.post("/slack/events", events), host="127.0.0.1", port=0) as port:
         _, _, body = await get(f"http://127.0.0.1:{port}/healthz")
         assert '"slack": "running (HTTP)"' in body
         assert "paperboy_votes" in (await get(f"http://127.0.0.1:{port}/metrics"))[2]

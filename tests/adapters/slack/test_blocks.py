@@ -159,6 +159,29 @@ def test_hostile_text_cannot_form_any_mention_or_link() -> None:
         assert re.search(r"<(?!https?://)", text) is None, text
 
 
+def text_objects(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [block["text"] for block in blocks if "text" in block] + [
+        element for block in blocks for element in block.get("elements", [])
+    ]
+
+
+def test_every_mrkdwn_text_is_verbatim_and_plain_text_never_is() -> None:
+    """Slack auto-parses "certain mentions" and channel names in mrkdwn text objects unless
+    `verbatim` is true; the field exists only on mrkdwn objects."""
+    summary_of = render_paper(PAPER, summary("Ask @channel and #general about it."), Tally(up=2))
+    digest = RichMessage((Heading("Weekly digest"), Paragraph("Trends @here"), Tags(("x",))), "x")
+    objects = [
+        obj
+        for message in (summary_of, digest)
+        for payload in to_payloads(message)
+        for obj in text_objects(payload["blocks"])
+    ]
+    kinds = {obj["type"] for obj in objects}
+    assert kinds == {"mrkdwn", "plain_text"}
+    for obj in objects:
+        assert obj.get("verbatim") is (True if obj["type"] == "mrkdwn" else None), obj
+
+
 def test_heading_without_url_is_a_header_block_unless_too_long() -> None:
     short = to_payloads(RichMessage((Heading("Weekly digest · 2024-W11"),), "x"))[0]["blocks"]
     assert short == [

@@ -114,7 +114,8 @@ async def test_secrets_never_reach_the_logs(
 
 async def test_health_and_url_verification(bed: SlackBed) -> None:
     async with bed.http.get(bed.url.replace("/slack/events", "/healthz")) as resp:
-        assert (resp.status, await resp.json()) == (200, {"ok": True})
+        # the process's one /healthz (bot.web): Redis and every part it runs
+        assert (resp.status, await resp.json()) == (200, {"ok": True, "redis": "ok"})
     challenge = {
         "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
         "type": "url_verification",
