@@ -33,6 +33,7 @@ from bot.services.guards import Guards
 from bot.services.hf import HuggingFaceClient
 from bot.services.lookup import PaperLookup
 from bot.services.paper_cache import PaperCache
+from bot.services.redis_errors import checked_url
 from bot.services.redis_server import EmbeddedRedis
 from bot.services.sample import SampleSource, load_sample
 from bot.services.summarizer import LLMSummarizer
@@ -184,13 +185,14 @@ def build_llm_client(settings: Settings) -> AsyncOpenAI | None:
 
 @asynccontextmanager
 async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
-    """The configured Redis, or the embedded one started for this process."""
+    """The configured Redis, or the embedded one this process joins (and may start)."""
     async with AsyncExitStack() as stack:
-        url = settings.redis_url
+        url = checked_url(settings.redis_url)
         if url is None:
             server = EmbeddedRedis(data_dir(settings))
             url = await asyncio.to_thread(server.start)
-            stack.callback(server.stop)
-        client = redis_client.connect(url)
+            stack.push_async_callback(asyncio.to_thread, server.stop)  # may wait for a shutdown
+        # A host that never answers fails in seconds; `?socket_timeout=` in the URL wins.
+        client = redis_client.connect(url, socket_connect_timeout=5, socket_timeout=10)
         stack.push_async_callback(client.aclose)
         yield client

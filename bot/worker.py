@@ -44,6 +44,7 @@ from bot.domain import ChannelRef
 from bot.ports import ChatPort
 from bot.services import aio
 from bot.services.poster import Delivery, DigestPoster, Outcome
+from bot.services.redis_errors import checked_url
 from bot.services.redis_server import EmbeddedRedis
 from bot.services.schedule import (
     DueDigest,
@@ -289,11 +290,11 @@ async def running_worker(
 async def serve_worker(settings: Settings) -> None:
     """`paperboy worker`: run until SIGTERM/SIGINT, finishing or releasing the jobs in hand."""
     async with AsyncExitStack() as stack:
-        url = settings.redis_url
+        url = checked_url(settings.redis_url)
         if url is None:  # the embedded Redis, shared with `paperboy run` on this machine
             server = EmbeddedRedis(data_dir(settings))
             url = await asyncio.to_thread(server.start)
-            stack.callback(server.stop)
+            stack.push_async_callback(asyncio.to_thread, server.stop)  # may wait for a shutdown
             settings = settings.model_copy(update={"redis_url": url})
         async with running_worker(settings, url, handle_signals=False) as task:
             with aio.server_gc():

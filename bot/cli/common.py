@@ -10,11 +10,14 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from pydantic import SecretStr
+from redis.exceptions import RedisError
 from rich.console import Console
+from rich.markup import escape
 
 from bot.config import Settings, load_settings
 from bot.errors import PaperboyError
 from bot.services import aio
+from bot.services.redis_errors import describe_failure
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -66,17 +69,24 @@ def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    # One line however wide the terminal; brackets in the message (`[Errno 111]`) are text.
+    line = f"[bold red]error:[/] {escape(message)}"
+    err.print(line, markup=True, highlight=False, soft_wrap=True)
     raise SystemExit(code)
 
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn every expected failure into one clear line on stderr and a non-zero exit."""
+def user_errors(settings: Settings | None = None) -> Iterator[None]:
+    """Turn every expected failure into one clear line on stderr and a non-zero exit.
+
+    A Redis error names REDIS_URL from `settings` (password masked).
+    """
     try:
         yield
     except PaperboyError as exc:
         fail(str(exc))
+    except RedisError as exc:
+        fail(describe_failure(exc, settings.redis_url if settings else None))
     except (OSError, TimeoutError) as exc:
         fail(f"{type(exc).__name__}: {exc}")
 
@@ -90,7 +100,7 @@ def settings_or_exit(quiet: bool = False, **overrides: Any) -> Settings:
 
 def run_async(main: Callable[[], Coroutine[Any, Any, None]], settings: Settings) -> None:
     """Run a command's coroutine on the configured event loop (PAPERBOY_EVENT_LOOP)."""
-    with user_errors():
+    with user_errors(settings):
         try:
             aio.run(main(), loop=settings.event_loop)
         except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from bot.cli.common import user_errors
 from bot.cli.digest import digest
 from bot.cli.leaderboard import leaderboard
 from bot.cli.paper import paper
+from bot.cli.redis import redis_app
 from bot.cli.run import run as run_command
 from bot.cli.schedule import schedule_app
 from bot.cli.worker import worker
@@ -26,6 +27,7 @@ app.command()(leaderboard)
 app.command("run")(run_command)
 app.command()(worker)
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(redis_app, name="redis")
 
 
 @app.command()
