@@ -25,14 +25,13 @@ PLATFORMS = ("slack", "discord")
 
 def configured(settings: Settings) -> list[str]:
     """Platforms whose token is set (SLACK_BOT_TOKEN, DISCORD_TOKEN)."""
-    tokens = {"slack": settings.slack_bot_token, "discord": settings.discord_token}
-    return [name for name in PLATFORMS if tokens[name] is not None]
+    return settings.platforms
 
 
 @asynccontextmanager
 async def open_chat_ports(
     settings: Settings, platforms: Collection[str] | None = None
-) -> AsyncIterator[dict[str, ChatPort]]:
+) -> AsyncIterator[dict[str, ChatPort]]:  # one instance per process: bot.app opens it
     """{platform: ChatPort} for the configured platforms (only `platforms` when given).
 
     A token the platform refuses raises ConfigError naming the variable; a platform that cannot
@@ -51,15 +50,16 @@ async def open_chat_ports(
 @asynccontextmanager
 async def _slack(settings: Settings) -> AsyncIterator[ChatPort]:
     from aiohttp import ClientError, ClientSession  # noqa: PLC0415
-    from slack_sdk.errors import SlackApiError  # noqa: PLC0415, TID251
+    from slack_sdk.errors import SlackApiError  # noqa: PLC0415
 
     from adapters.slack.chat import SlackChat, build_client, error_code  # noqa: PLC0415
 
     assert settings.slack_bot_token is not None
     async with ClientSession() as session:
         client = build_client(settings.slack_bot_token, settings.slack_api_url, session)
+        identity = None
         try:
-            await client.auth_test()
+            identity = await client.auth_test()
         except SlackApiError as exc:
             if error_code(exc) in ("invalid_auth", "not_authed", "account_inactive"):
                 raise ConfigError(
@@ -68,12 +68,14 @@ async def _slack(settings: Settings) -> AsyncIterator[ChatPort]:
             log.warning("slack: auth.test failed (%s); posting will be retried", error_code(exc))
         except (ClientError, TimeoutError) as exc:
             log.warning("slack: unreachable (%s); posting will be retried", type(exc).__name__)
-        yield SlackChat(client, interval=settings.slack_post_interval, session=session)
+        yield SlackChat(
+            client, interval=settings.slack_post_interval, session=session, identity=identity
+        )
 
 
 @asynccontextmanager
 async def _discord(settings: Settings) -> AsyncIterator[ChatPort]:
-    import discord  # noqa: PLC0415, TID251
+    import discord  # noqa: PLC0415
 
     from adapters.discord.chat import DiscordChat  # noqa: PLC0415
     from adapters.discord.runner import discord_api  # noqa: PLC0415
@@ -86,4 +88,4 @@ async def _discord(settings: Settings) -> AsyncIterator[ChatPort]:
                 await client.login(settings.discord_token.get_secret_value())
             except discord.LoginFailure:
                 raise ConfigError("DISCORD_TOKEN: Discord refused it (401)") from None
-            yield DiscordChat(client)
+            yield DiscordChat(client, guild_id=settings.discord_guild_id)

@@ -51,6 +51,7 @@ from bot.services import aio
 from bot.web import Health, serve
 
 CHANNEL = "C0VOTES01"
+TEAM = "slack:T0001"  # the workspace of tests/fakes/slack.py's event_callback envelope
 UP, FIRE, DOWN = "+1::skin-tone-2", "fire", "-1"
 VALUE = {UP: 1, FIRE: 1, DOWN: -1}
 
@@ -198,7 +199,7 @@ async def core_alone(app: Paperboy, events: int, concurrency: int) -> float:
     channel = ChannelRef(platform="slack", channel_id="C0COREONLY")
     refs = [MessageRef(channel=channel, message_id=f"1710000000.{i:06d}") for i in range(50)]
     for i, ref in enumerate(refs):
-        await app.channels.map_message(ref, f"2403.{30000 + i:05d}")
+        await app.channels.map_message(TEAM, ref, f"2403.{30000 + i:05d}")
     queue = iter(range(events))
 
     async def worker() -> None:
@@ -209,6 +210,7 @@ async def core_alone(app: Paperboy, events: int, concurrency: int) -> float:
                 emoji=UP,
                 added=True,
                 event_id=f"EvCore{i:010d}",
+                team=TEAM,
             )
             await app.reaction(event, platform="slack")
 
@@ -222,7 +224,7 @@ async def map_papers(app: Paperboy, count: int) -> dict[str, str]:
     channel = ChannelRef(platform="slack", channel_id=CHANNEL)
     papers = {f"{1710460800 + i}.000100": f"2403.{20000 + i:05d}" for i in range(count)}
     for ts, arxiv_id in papers.items():
-        await app.channels.map_message(MessageRef(channel=channel, message_id=ts), arxiv_id)
+        await app.channels.map_message(TEAM, MessageRef(channel=channel, message_id=ts), arxiv_id)
     return papers
 
 
@@ -238,7 +240,8 @@ async def main(users: int, paper_count: int, concurrency: int, with_layers: bool
             ours = await rate(bed.url, sequences)
             pipelines = bed.app.votes.pipelines - pipelines
             expected = {papers[ts]: tally for ts, tally in ledger.tallies().items()}
-            actual = await bed.app.votes.tallies(list(expected))
+            ledger_keys = await bed.app.teams.ledger(TEAM)
+            actual = await bed.app.votes.tallies(ledger_keys, list(expected))
             wrong = {p: (actual.get(p), t) for p, t in expected.items() if actual.get(p) != t}
             alone = await core_alone(bed.app, 20_000, concurrency)
             print(f"machine: {machine()}")

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         description="Hours a thread's turns are remembered after its last question",
     )
 
+    flag_languages: str = Field(
+        "kr=ko,jp=ja,cn=zh,flag-tw=zh,us=en,gb=en",
+        validation_alias=_env("PAPERBOY_FLAG_LANGUAGES"),
+        description="Flag reactions that post a paper's summary in a language (flag=language)",
+    )
+
     # Digests and commands
     digest_size: int = Field(10, ge=1, le=30, validation_alias=_env("PAPERBOY_DIGEST_SIZE"))
     user_rate_limit: int = Field(
@@ -200,6 +206,13 @@ class Settings(BaseSettings):
         validation_alias=_env("PAPERBOY_SLACK_POST_INTERVAL"),
         description="Seconds between two digest posts in one Slack channel (Slack allows ~1/s)",
     )
+    vote_edit_interval: float = Field(
+        3.0,
+        gt=0,
+        le=3600,
+        validation_alias=_env("PAPERBOY_VOTE_EDIT_INTERVAL"),
+        description="Seconds between two edits of one paper message's vote count (coalesced)",
+    )
     health_host: str = Field(
         "127.0.0.1",
         validation_alias=_env("PAPERBOY_HEALTH_HOST"),
@@ -263,6 +276,17 @@ class Settings(BaseSettings):
         except BadSchedule as exc:
             raise ValueError(str(exc)) from None
 
+    @field_validator("flag_languages")
+    @classmethod
+    def _flags(cls, value: str) -> str:
+        from bot.services.threads import FlagLanguages  # noqa: PLC0415
+
+        try:
+            FlagLanguages.parse(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc).removeprefix("PAPERBOY_FLAG_LANGUAGES: ")) from None
+        return value
+
     @field_validator("scheduler_every")
     @classmethod
     def _every(cls, value: int) -> int:
@@ -276,6 +300,12 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
+
+    @property
+    def platforms(self) -> list[str]:
+        """The chat platforms whose token is set (SLACK_BOT_TOKEN, DISCORD_TOKEN)."""
+        tokens = {"slack": self.slack_bot_token, "discord": self.discord_token}
+        return [name for name, token in tokens.items() if token is not None]
 
     @property
     def admin_ids(self) -> frozenset[str]:

@@ -1,62 +1,153 @@
-"""The few fixed strings Paperboy shows, in every channel language (en, ko, ja, zh)."""
+"""Every word Paperboy shows, in the reader's language: gettext catalogs managed with Babel.
+
+Messages are written in English in the code, as the msgid, and looked up in
+`bot/locale/<lang>/LC_MESSAGES/messages.mo` (compiled from the `.po` files when the package is
+built or installed, see `setup.py`). The workflow is in `bot/locale/README.md`:
+`pybabel extract` finds every call below (`KEYWORDS`), `pybabel update` merges new messages
+into the catalogs, a translator fills them in, and tests/unit/test_i18n.py fails while any
+message lacks a translation in a language or a translation drops a placeholder.
+
+- `t(message, language, **values)`: one message; placeholders are `{name}`.
+- `tn(singular, plural, n, language, **values)`: a count, with the language's CLDR plural
+  forms (`{n}` is filled in, formatted for the language).
+- `lazy(...)` / `lazy_n(...)`: the same, rendered later, for text made before the reader's
+  language is known (user-facing errors raised deep in a service, ranking reasons).
+- `N_(message)`: marks a table entry for extraction; `t()` translates it where it is shown.
+
+Values that are numbers are formatted per language (`format_decimal`); `Text` values are
+rendered in the same language, so a message can embed another.
+"""
 
 from __future__ import annotations
 
+import functools
+import gettext
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import get_args
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
+
 from bot.domain import Language
 
-_STRINGS: dict[str, dict[Language, str]] = {
-    "tldr": {"en": "TL;DR", "ko": "요약", "ja": "要約", "zh": "摘要"},
-    "key_points": {"en": "Key points", "ko": "핵심 포인트", "ja": "ポイント", "zh": "要点"},
-    "votes": {"en": "votes", "ko": "투표", "ja": "投票", "zh": "投票"},
-    "why": {"en": "why", "ko": "선정 이유", "ja": "選定理由", "zh": "入选原因"},
-    "digest_title": {
-        "en": "📰 Paperboy weekly digest · {week}",
-        "ko": "📰 Paperboy 주간 논문 다이제스트 · {week}",
-        "ja": "📰 Paperboy 今週の注目論文 · {week}",
-        "zh": "📰 Paperboy 每周论文速递 · {week}",
-    },
-    "digest_count": {
-        "en": "{n} papers, ranked by your votes, Hugging Face upvotes and your topics. "
-        "React 👍 / 👎 on a paper to vote.",
-        "ko": "팀 투표, Hugging Face 추천 수, 채널 주제로 고른 논문 {n}편. 논문에 👍 / 👎 로 투표하세요.",
-        "ja": "チームの投票、Hugging Faceのupvote、チャンネルのトピックで選んだ{n}本の論文です。"
-        "👍 / 👎 のリアクションで投票できます。",
-        "zh": "根据团队投票、Hugging Face 点赞数和频道主题选出的 {n} 篇论文。用 👍 / 👎 回应即可投票。",
-    },
-    "disclaimer_llm": {
-        "en": "🤖 Summarised by an AI model from the paper's abstract; check the paper before citing it.",
-        "ko": "🤖 이 요약은 AI가 논문 초록을 바탕으로 작성했습니다. 인용 전에 원문을 확인하세요.",
-        "ja": "🤖 この要約はAIが論文の要旨から自動生成したものです。引用前に原文をご確認ください。",
-        "zh": "🤖 本摘要由 AI 根据论文摘要自动生成，引用前请核对原文。",
-    },
-    "disclaimer_extractive": {
-        "en": "📄 Extractive summary: sentences quoted from the abstract (no AI summary available).",
-        "ko": "📄 추출 요약: 초록의 문장을 그대로 옮겼습니다 (AI 요약을 사용할 수 없음).",
-        "ja": "📄 抽出要約：要旨の文をそのまま引用しています（AI要約は利用できません）。",
-        "zh": "📄 抽取式摘要：直接引用论文摘要中的句子（AI 摘要暂不可用）。",
-    },
-    "ungrounded": {
-        "en": "⚠️ {n} statement(s) not supported by the abstract were removed.",
-        "ko": "⚠️ 초록으로 뒷받침되지 않는 내용 {n}개를 제거했습니다.",
-        "ja": "⚠️ 要旨で裏付けられない記述を{n}件削除しました。",
-        "zh": "⚠️ 已删除 {n} 条摘要中无法证实的内容。",
-    },
-    "trend_extractive": {
-        "en": "(trend paragraph assembled from the papers' keywords; no AI summary available)",
-        "ko": "(논문 키워드로 구성한 트렌드 문단입니다. AI 요약을 사용할 수 없음)",
-        "ja": "（論文のキーワードから組み立てたトレンド段落です。AI要約は利用できません）",
-        "zh": "（根据论文关键词整理的趋势段落；AI 摘要暂不可用）",
-    },
-    "late": {
-        "en": "⏰ This digest is late: Paperboy was down at its scheduled time.",
-        "ko": "⏰ 예정된 시간에 Paperboy가 중단되어 다이제스트가 늦게 도착했습니다.",
-        "ja": "⏰ 予定時刻にPaperboyが停止していたため、ダイジェストが遅れて届きました。",
-        "zh": "⏰ Paperboy 在预定时间停止运行，本期速递有所延迟。",
-    },
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).parent / "locale"
+# The calls `pybabel extract` reads (its `-k` options; README in bot/locale).
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "t": None,
+    "tn": (1, 2),
+    "lazy": None,
+    "lazy_n": (1, 2),
+    "N_": None,
 }
 
 
-def t(key: str, language: Language, **values: object) -> str:
-    """The string `key` in `language` (English when a translation is missing)."""
-    table = _STRINGS[key]
-    return table.get(language, table["en"]).format(**values)
+@functools.cache
+def catalog(language: Language) -> gettext.NullTranslations:
+    """The compiled catalog of `language`, loaded once. A missing `.mo` is an install that
+    skipped the build step: fail loudly rather than answer in English."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=False)
+
+
+def t(message: str, language: Language, **values: object) -> str:
+    """`message` (an English msgid) in `language`, with `values` filled in."""
+    return _fill(catalog(language).gettext(message), language, values)
+
+
+def tn(singular: str, plural: str, n: int, language: Language, **values: object) -> str:
+    """A message about `n` things, in the plural form `language` uses for `n`."""
+    text = catalog(language).ngettext(singular, plural, n)
+    return _fill(text, language, {"n": n, **values})
+
+
+def N_(message: str) -> str:  # noqa: N802  (gettext's conventional name for "mark only")
+    """Mark `message` for extraction without translating it here."""
+    return message
+
+
+# What every adapter answers while Redis is unreachable, instead of failing silently.
+REDIS_DOWN = N_("Paperboy can't reach its database, try again in a minute.")
+
+
+@dataclass(frozen=True, eq=False)
+class Text:
+    """A message rendered later, once the reader's language is known."""
+
+    message: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    plural: str | None = None
+    n: int = 0
+
+    def render(self, language: Language) -> str:
+        if self.plural is None:
+            return t(self.message, language, **self.values)
+        return tn(self.message, self.plural, self.n, language, **self.values)
+
+    def __str__(self) -> str:
+        """English: what logs and exceptions show."""
+        return self.render("en")
+
+
+def lazy(message: str, **values: object) -> Text:
+    return Text(message, values)
+
+
+def lazy_n(singular: str, plural: str, n: int, **values: object) -> Text:
+    return Text(singular, values, plural, n)
+
+
+def render(text: str | Text, language: Language) -> str:
+    """A plain string as is, a `Text` in `language`."""
+    return text.render(language) if isinstance(text, Text) else text
+
+
+def _fill(text: str, language: Language, values: Mapping[str, object]) -> str:
+    return text.format(**{name: _local(value, language) for name, value in values.items()})
+
+
+def _local(value: object, language: Language) -> object:
+    if isinstance(value, Text):
+        return value.render(language)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_decimal(value, locale=language)
+    return value
+
+
+# -- numbers, dates and locales --------------------------------------------------------------------
+def number(value: float, language: Language) -> str:
+    """`1234` as the language writes it (`1,234`)."""
+    return format_decimal(value, locale=language)
+
+
+def day(value: date, language: Language) -> str:
+    """A date as the language writes it: `Mar 18, 2024`, `2024. 3. 18.`, `2024/03/18`."""
+    return format_date(value, "medium", locale=language)
+
+
+def moment(value: datetime, language: Language) -> str:
+    """A weekday, date and time in `value`'s own zone: `Mon, Mar 18, 2024 09:00`,
+    `2024년 3월 18일 (월) 09:00`."""
+    when = format_skeleton("yMMMEd", value, tzinfo=value.tzinfo, locale=language)
+    return f"{when} {format_skeleton('Hm', value, tzinfo=value.tzinfo, locale=language)}"
+
+
+def language_of(locale: str | None) -> Language | None:
+    """Paperboy's language for a platform locale (`ko-KR`, `ja`, `zh-TW`, `en-US`), or None
+    for a language Paperboy does not write (the channel's language is used then)."""
+    if not locale:
+        return None
+    try:
+        code = Locale.parse(locale.replace("_", "-"), sep="-").language
+    except (ValueError, UnknownLocaleError):
+        return None
+    return next((lang for lang in get_args(Language) if lang == code), None)
+
+
+def language_name(code: Language, reader: Language) -> str:
+    """The name of language `code` as `reader`'s language writes it (CLDR): `Korean`, `한국어`,
+    `韓国語`, `韩语`."""
+    return Locale.parse(code).get_language_name(reader) or code

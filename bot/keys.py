@@ -20,10 +20,11 @@ from __future__ import annotations
 PREFIX = "pb:"
 
 # -- registries (the deployment's) -----------------------------------------------------------------
-CHANNELS = f"{PREFIX}channels"  # hash: channel key (slack:C123) -> team key (slack:T123)
+CHANNELS = f"{PREFIX}channel-teams"  # hash: channel key (slack:C123) -> team key (slack:T123)
 TEAM_GROUP = f"{PREFIX}teamgroup"  # hash: team key -> group id, for linked teams
 LAYOUT = f"{PREFIX}layout"  # the storage layout version the data is in (migrations)
 LINK_CODES = f"{PREFIX}linkcode:"  # + code -> team key that offered a link (short TTL)
+INSTALLS = f"{PREFIX}installs"  # hash: platform -> the team a single-team install serves
 
 
 def group_members(group: str) -> str:
@@ -62,14 +63,37 @@ def message(team_key: str, message_key: str) -> str:
     return f"{team(team_key)}msg:{message_key}"
 
 
+def paper_message(team_key: str, message_key: str) -> str:
+    """Hash: what re-rendering a posted paper message needs (`ref`, `rich`, `shown` tally)."""
+    return f"{team(team_key)}pmsg:{message_key}"
+
+
+def vote_edit(team_key: str, message_key: str) -> str:
+    """Marker (a token, with a TTL): the process that owns the next vote-count edit of a
+    paper message (`bot.services.live_votes`)."""
+    return f"{team(team_key)}vedit:{message_key}"
+
+
+def channel_paper(team_key: str, channel_key: str, arxiv_id: str) -> str:
+    """String (JSON): the paper's latest message in a channel and its link, for a week; a
+    short-lived claim while it is being posted."""
+    return f"{team(team_key)}posted:{channel_key}:{arxiv_id}"
+
+
 def channel_settings(team_key: str, channel_key: str) -> str:
     """String (JSON): a channel's stored overrides of the settings."""
     return f"{team(team_key)}chan:{channel_key}"
 
 
-def shared(team_key: str, channel_key: str, day: str) -> str:
-    """Sorted set: paper -> times linked in the channel on `day` (ISO date, channel's zone)."""
-    return f"{team(team_key)}shared:{channel_key}:{day}"
+def shared(team_key: str, channel_key: str) -> str:
+    """Sorted set: `{paper} {message id}` -> when that message linked the paper (Unix time)."""
+    return f"{team(team_key)}shared:{channel_key}"
+
+
+def user_locale(user_key: str) -> str:
+    """String: the platform locale of a user (`slack:U123` -> `ko-KR`), cached with a TTL. A user
+    is one person on one platform, not a team's: Slack user ids are global."""
+    return f"{PREFIX}locale:{user_key}"
 
 
 def rate(team_key: str, user_key: str) -> str:
@@ -85,6 +109,17 @@ def digest(team_key: str, channel_key: str, week: str) -> str:
 def thread_turns(team_key: str, thread_key: str) -> str:
     """List (JSON turns): a thread's last questions and answers about its paper (TTL)."""
     return f"{team(team_key)}turns:{thread_key}"
+
+
+def thread(team_key: str, message_key: str) -> str:
+    """String (JSON): the paper and thread key of a thread Paperboy answered in, stored under the
+    thread's parent message and under each of Paperboy's answers that is a reply (TTL)."""
+    return f"{team(team_key)}thread:{message_key}"
+
+
+def translation(team_key: str, message_key: str, language: str) -> str:
+    """Marker: a flag reaction's translation of a paper message was posted (once per language)."""
+    return f"{team(team_key)}translated:{message_key}:{language}"
 
 
 def schedule_attempt(team_key: str, channel_key: str, week: str) -> str:
@@ -103,6 +138,8 @@ KNOWN_PAPERS = f"{PREFIX}known"  # hash: id -> Paper JSON, every paper Paperboy 
 ARXIV_PACING = f"{PREFIX}ratelimit:arxiv"
 SCHEDULER_TICK = f"{PREFIX}sched:tick"
 QUEUE = f"{PREFIX}queue"
+# sorted set: `{team}<TAB>{message key}` -> when its vote-count edit is due (swept at start)
+VOTE_EDITS = f"{PREFIX}vote-edits"
 
 
 def paper(arxiv_id: str) -> str:

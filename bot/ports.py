@@ -22,9 +22,14 @@ class PaperSource(Protocol):
         ...
 
     async def search_category(
-        self, categories: Sequence[str], *, since: datetime, max_results: int = 50
+        self,
+        categories: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        max_results: int = 50,
     ) -> list[Paper]:
-        """Newest papers of the given arXiv categories submitted since `since`."""
+        """Newest papers of the given arXiv categories submitted from `since` to `until`."""
         ...
 
 
@@ -49,10 +54,30 @@ class Summarizer(Protocol):
 
 
 class ChatPort(Protocol):
-    """What the core needs from a chat platform to deliver a digest: post one message."""
+    """What the core needs from a chat platform: post a message (a digest, an answer), edit
+    one it posted (live vote counts) and link to it."""
 
     platform: str
 
     async def post(self, channel: ChannelRef, message: RichMessage) -> MessageRef:
         """Post `message` (splitting it within the platform's limits); the first part's ref."""
+        ...
+
+    async def update(self, message: MessageRef, rich: RichMessage) -> bool:
+        """Replace the content of `message` (posted by `post`) with `rich`. False when the
+        platform says the message can no longer be edited (deleted, too old, not ours);
+        raises on failures worth retrying (network, rate limits past the client's retries)."""
+        ...
+
+    async def permalink(self, team: str, message: MessageRef) -> str | None:
+        """A link that opens `message` (posted in `team`), or None when none can be made."""
+        ...
+
+    async def install_team(self) -> str | None:
+        """The team key this install serves when it serves exactly one (Slack: the token's
+        workspace), else None."""
+        ...
+
+    async def team_of(self, channel: ChannelRef) -> str | None:
+        """The team key `channel` belongs to, asked of the platform; None when unknown."""
         ...

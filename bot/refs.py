@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from bot.errors import BadReference
+from bot.i18n import Text, lazy
 from bot.text import normalize_ws, sanitize
 
 MAX_LENGTH = 300
-HINT = "arXiv ids look like 2401.08541, 2401.08541v2 or hep-th/9901001"
-ASK = "give an arXiv id, a link, or a few keywords"
+HINT = lazy("arXiv ids look like 2401.08541, 2401.08541v2 or hep-th/9901001")
+ASK = lazy("give an arXiv id, a link, or a few keywords")
 
 # Archives that issued old-style ids (archive/YYMMNNN, 1991 to March 2007).
 _ARCHIVE_NAMES = (
@@ -128,12 +129,12 @@ def parse_reference(text: str) -> PaperRef:
     """
     stripped = text.strip()
     if not stripped:
-        raise BadReference(f"Nothing to look up: {ASK}.")
+        raise BadReference(lazy("Nothing to look up: {ask}.", ask=ASK))
     if len(stripped) > MAX_LENGTH:
-        raise BadReference(f"That is too long; {ASK}.")
+        raise BadReference(lazy("That is too long; {ask}.", ask=ASK))
     visible = _CONTROL.sub("", normalize_ws(stripped)).strip()
     if not visible:
-        raise BadReference(f"That input has no visible text; {ASK}.")
+        raise BadReference(lazy("That input has no visible text; {ask}.", ask=ASK))
     return _parse_one(_unwrap(visible))
 
 
@@ -170,46 +171,50 @@ def find_references(text: str) -> list[ArxivRef]:
 
 
 # -- ids ---------------------------------------------------------------------------------------
-def _bad(text: str, why: str) -> BadReference:
+def _bad(text: str, why: Text) -> BadReference:
     shown = sanitize(text[:40])
-    return BadReference(f"{shown} is not an arXiv id: {why}. {HINT}.")
+    return BadReference(
+        lazy("{text} is not an arXiv id: {why}. {hint}.", text=shown, why=why, hint=HINT)
+    )
 
 
 def _version(raw: str | None, text: str) -> int | None:
     if raw is None:
         return None
     if int(raw) < 1:
-        raise _bad(text, "versions start at v1")
+        raise _bad(text, lazy("versions start at v1"))
     return int(raw)
 
 
 def _new_style(text: str) -> ArxivRef:
     match = _NEW.fullmatch(text)
     if match is None:
-        raise _bad(text, "it needs 4 digits, a dot, 4 or 5 digits and optionally v and a number")
+        raise _bad(
+            text, lazy("it needs 4 digits, a dot, 4 or 5 digits and optionally v and a number")
+        )
     yy, mm, number, version = match.groups()
     if not 1 <= int(mm) <= 12:
-        raise _bad(text, f"there is no month {mm}")
+        raise _bad(text, lazy("there is no month {month}", month=mm))
     if len(number) == 4 and not "0704" <= yy + mm <= "1412":
-        raise _bad(text, "ids with 4 digits after the dot run from 0704 (April 2007) to 1412")
+        raise _bad(text, lazy("ids with 4 digits after the dot run from 0704 (April 2007) to 1412"))
     if len(number) == 5 and int(yy) < 15:
-        raise _bad(text, "ids before 2015 have 4 digits after the dot")
+        raise _bad(text, lazy("ids before 2015 have 4 digits after the dot"))
     if int(number) == 0:
-        raise _bad(text, "paper numbers start at 1")
+        raise _bad(text, lazy("paper numbers start at 1"))
     return ArxivRef(f"{yy}{mm}.{number}", _version(version, text))
 
 
 def _old_style(text: str) -> ArxivRef:
     match = _OLD.fullmatch(text)
     if match is None:
-        raise _bad(text, "old-style ids are an archive, a slash and 7 digits")
+        raise _bad(text, lazy("old-style ids are an archive, a slash and 7 digits"))
     archive, yy, mm, number, version = match.groups()
     if not 1 <= int(mm) <= 12:
-        raise _bad(text, f"there is no month {mm}")
+        raise _bad(text, lazy("there is no month {month}", month=mm))
     if not ("91" <= yy <= "99" or "00" <= yy + mm <= "0703"):
-        raise _bad(text, "old-style ids run from 1991 to March 2007")
+        raise _bad(text, lazy("old-style ids run from 1991 to March 2007"))
     if int(number) == 0:
-        raise _bad(text, "paper numbers start at 1")
+        raise _bad(text, lazy("paper numbers start at 1"))
     return ArxivRef(f"{archive.lower()}/{yy}{mm}{number}", _version(version, text))
 
 
@@ -221,9 +226,9 @@ def _unwrap(text: str) -> str:
         return text
     inner = wrapped.group(1).split("|", 1)[0].strip()
     if inner.startswith(("@", "#", "!")):
-        raise BadReference(f"That is a mention, not a paper; {ASK}.")
+        raise BadReference(lazy("That is a mention, not a paper; {ask}.", ask=ASK))
     if not inner:
-        raise BadReference(f"Nothing to look up: {ASK}.")
+        raise BadReference(lazy("Nothing to look up: {ask}.", ask=ASK))
     return inner
 
 
@@ -234,7 +239,7 @@ def _parse_one(text: str) -> PaperRef:
     if ref is not None:
         return ref
     if prefixed:
-        raise _bad(candidate or text, "it does not have the shape of one")
+        raise _bad(candidate or text, lazy("it does not have the shape of one"))
     if _ANY_DOI.fullmatch(text):
         return _parse_doi(text)
     if _looks_like_url(text):
@@ -246,18 +251,20 @@ def _strict_id(text: str) -> ArxivRef | None:
     """parse_id, and an old-style id naming an archive arXiv never had is refused, not searched."""
     old = _OLD.fullmatch(text)
     if old and old.group(1).lower() not in OLD_ARCHIVES:
-        raise _bad(text, f"arXiv has no archive named {old.group(1)}")
+        raise _bad(text, lazy("arXiv has no archive named {name}", name=old.group(1)))
     return parse_id(text)
 
 
 def _parse_doi(text: str) -> ArxivRef:
     doi = _ARXIV_DOI.fullmatch(text)
     if doi is None:
-        raise BadReference(f"Paperboy reads arXiv DOIs (10.48550/arXiv.…) only; {ASK}.")
+        raise BadReference(
+            lazy("Paperboy reads arXiv DOIs (10.48550/arXiv.…) only; {ask}.", ask=ASK)
+        )
     raw = doi.group("id").strip(_TRAILING)
     ref = parse_id(raw)
     if ref is None:
-        raise _bad(raw, "it does not have the shape of one")
+        raise _bad(raw, lazy("it does not have the shape of one"))
     return ref
 
 
@@ -274,18 +281,23 @@ def _parse_url(text: str) -> ArxivRef:
         parts = urlsplit(url)
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
-        raise BadReference(f"That link cannot be read; {ASK}.") from None
+        raise BadReference(lazy("That link cannot be read; {ask}.", ask=ASK)) from None
     web = parts.scheme.lower() in ("http", "https")
     if web and host in DOI_HOSTS:
         return _parse_doi(unquote(parts.path).lstrip("/"))
     if not web or host not in SITES:
         raise BadReference(
-            "Paperboy reads paper links from arxiv.org, alphaxiv.org and huggingface.co/papers, "
-            f"and arXiv DOIs, only; {ASK}."
+            lazy(
+                "Paperboy reads paper links from arxiv.org, alphaxiv.org and "
+                "huggingface.co/papers, and arXiv DOIs, only; {ask}.",
+                ask=ASK,
+            )
         )
     ref = _ref_in_path(unquote(parts.path), host)
     if ref is None:
-        raise BadReference(f"That {host} link does not point at one paper; {ASK}.")
+        raise BadReference(
+            lazy("That {host} link does not point at one paper; {ask}.", host=host, ask=ASK)
+        )
     return ref
 
 
@@ -313,7 +325,7 @@ def _paper_segments(segments: list[str], host: str) -> list[str]:
 def _keywords(text: str) -> KeywordQuery:
     folded = sanitize(normalize_ws(text))
     if not _WORD.search(folded):
-        raise BadReference(f"There are no words to search for in that; {ASK}.")
+        raise BadReference(lazy("There are no words to search for in that; {ask}.", ask=ASK))
     return KeywordQuery(folded)
 
 

@@ -6,15 +6,27 @@ its own markup and enforces its own size limits (splitting between sentences).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.domain import Digest, DigestItem, Language, Paper, Summary, Tally
-from bot.i18n import t
+from bot.domain import Digest, DigestItem, Language, Paper, Summary, Tally, Why
+from bot.i18n import N_, t, tn
 from bot.text import clean
+from bot.window import days_label
 
 if TYPE_CHECKING:  # bot.services.ask reaches bot.render through the summariser's ports
     from bot.services.ask import Answer, DeepSummary
+
+
+DIGEST_TITLE = N_("📰 Paperboy weekly digest · {week}")
+LATE = N_("⏰ This digest is late: Paperboy was down at its scheduled time.")
+LLM_NOTE = N_(
+    "🤖 Summarised by an AI model from the paper's abstract; check the paper before citing it."
+)
+EXTRACTIVE_NOTE = N_(
+    "📄 Extractive summary: sentences quoted from the abstract (no AI summary available)."
+)
+_LINK_WORDS = {"Code": N_("Code"), "Project": N_("Project")}  # arXiv, PDF, HF are names
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,16 @@ class Context:
     text: str
 
 
+@dataclass(frozen=True)
+class VoteLine(Context):
+    """A paper message's vote line: a `Context` to every adapter, which also remembers what it
+    was drawn from, so that `with_tally` can draw it again when the votes change."""
+
+    tally: Tally = field(default_factory=Tally)
+    language: Language = "en"
+    why: str | None = None
+
+
 Block = Heading | Paragraph | Bullets | Links | Tags | Context
 
 
@@ -70,10 +92,11 @@ class RichMessage:
     paper_id: str | None = None
 
 
-def _authors(paper: Paper) -> str:
-    names = list(paper.authors[:3])
-    more = " et al." if len(paper.authors) > 3 else ""
-    bits = [", ".join(names) + more] if names else []
+def _authors(paper: Paper, language: Language) -> str:
+    names = ", ".join(paper.authors[:3])
+    if len(paper.authors) > 3:
+        names = t("{names} et al.", language, names=names)
+    bits = [names] if names else []
     if paper.primary_category:
         bits.append(paper.primary_category)
     if paper.published:
@@ -82,15 +105,70 @@ def _authors(paper: Paper) -> str:
 
 
 def votes_line(tally: Tally, language: Language, why: str | None = None) -> str:
-    line = f"👍 {tally.up} · 👎 {tally.down} {t('votes', language)}"
-    return f"{line} · {t('why', language)}: {why}" if why else line
+    votes, reason = t("votes", language), t("why", language)
+    line = f"👍 {tally.up} · 👎 {tally.down} {votes}"
+    return f"{line} · {reason}: {why}" if why else line
+
+
+def explain(why: Why | str, language: Language) -> str:
+    """What lifted a digest pick, in `language`: `team votes +2/-0 · 71 HF upvotes`."""
+    if isinstance(why, str):  # a digest stored before reasons were facts
+        return why
+    parts = []
+    if why.up or why.down:
+        parts.append(t("team votes +{up}/-{down}", language, up=why.up, down=why.down))
+    if why.upvotes:
+        parts.append(tn("{n} HF upvote", "{n} HF upvotes", why.upvotes, language))
+    if why.topics:
+        parts.append(t("matches {topics}", language, topics=", ".join(why.topics)))
+    if why.shared:
+        parts.append(
+            tn("shared {n}× in this channel", "shared {n}× in this channel", why.shared, language)
+        )
+    if why.new:
+        parts.append(t("new this week", language))
+    return " · ".join(parts)
+
+
+def vote_line(tally: Tally, language: Language, why: str | None = None) -> VoteLine:
+    return VoteLine(votes_line(tally, language, why), tally, language, why)
+
+
+def shown_tally(message: RichMessage) -> Tally | None:
+    """The tally `message`'s vote line shows; None when it has none."""
+    return next((b.tally for b in message.blocks if isinstance(b, VoteLine)), None)
+
+
+def with_tally(message: RichMessage, tally: Tally) -> RichMessage:
+    """`message` with its vote line drawn again for `tally` (the rest unchanged)."""
+    blocks = tuple(
+        vote_line(tally, b.language, b.why) if isinstance(b, VoteLine) else b
+        for b in message.blocks
+    )
+    return RichMessage(blocks, message.fallback, message.paper_id)
+
+
+def paper_links(paper: Paper, language: Language) -> Links:
+    """arXiv, PDF, code, project and HF links; the words among them in `language`."""
+    return Links(
+        tuple(
+            Link(t(_LINK_WORDS.get(k, k), language) if k in _LINK_WORDS else k, v)
+            for k, v in paper.links().items()
+        )
+    )
 
 
 def disclaimer(summary: Summary, language: Language) -> str:
-    key = "disclaimer_llm" if summary.source == "llm" else "disclaimer_extractive"
-    text = t(key, language)
+    note = LLM_NOTE if summary.source == "llm" else EXTRACTIVE_NOTE
+    text = t(note, language)
     if summary.ungrounded_dropped:
-        text += " " + t("ungrounded", language, n=summary.ungrounded_dropped)
+        dropped = tn(
+            "⚠️ {n} statement not supported by the abstract was removed.",
+            "⚠️ {n} statements not supported by the abstract were removed.",
+            summary.ungrounded_dropped,
+            language,
+        )
+        text += " " + dropped
     return text
 
 
@@ -108,40 +186,57 @@ def render_paper(
     blocks: list[Block] = [Heading(f"{rank}. {title}" if rank else title, paper.abs_url)]
     if summary.title_translated:
         blocks.append(Paragraph(clean(summary.title_translated)))
-    if authors := _authors(paper):
+    if authors := _authors(paper, lang):
         blocks.append(Context(authors))
-    blocks.append(Paragraph(clean(summary.tldr), label=t("tldr", lang)))
+    blocks.append(Paragraph(clean(summary.tldr), label=t("TL;DR", lang)))
     if summary.key_points:
         points = tuple(clean(p) for p in summary.key_points)
-        blocks.append(Bullets(points, label=t("key_points", lang)))
-    blocks.append(Links(tuple(Link(k, v) for k, v in paper.links().items())))
+        blocks.append(Bullets(points, label=t("Key points", lang)))
+    blocks.append(paper_links(paper, lang))
     if summary.tags:
         blocks.append(Tags(tuple(clean(tag) for tag in summary.tags)))
-    blocks.append(Context(votes_line(tally, lang, why)))
+    blocks.append(vote_line(tally, lang, why))
     blocks.append(Context(disclaimer(summary, lang)))
     fallback = f"{title} — {clean(summary.tldr)}"
     return RichMessage(tuple(blocks), fallback, paper_id=paper.arxiv_id)
 
 
 def render_item(item: DigestItem, rank: int) -> RichMessage:
-    return render_paper(item.paper, item.summary, item.tally, rank=rank, why=item.why)
+    why = explain(item.why, item.summary.language)
+    return render_paper(item.paper, item.summary, item.tally, rank=rank, why=why or None)
 
 
 def render_header(digest: Digest, *, late: bool = False) -> RichMessage:
     """The digest's first message: week, trend paragraph (or why the week is empty)."""
     lang = digest.language
-    title = t("digest_title", lang, week=digest.week)
+    title = t(DIGEST_TITLE, lang, week=covered_days(digest))
     blocks: list[Block] = [Heading(title)]
     if late:
-        blocks.append(Context(t("late", lang)))
+        blocks.append(Context(t(LATE, lang)))
     if digest.empty_reason:
         blocks.append(Paragraph(clean(digest.empty_reason)))
         return RichMessage(tuple(blocks), f"{title}: {clean(digest.empty_reason)}")
     blocks.append(Paragraph(clean(digest.trend)))
     if digest.trend_source == "extractive":
-        blocks.append(Context(t("trend_extractive", lang)))
-    blocks.append(Context(t("digest_count", lang, n=len(digest.items))))
+        text = N_("(trend paragraph assembled from the papers' keywords; no AI summary available)")
+        blocks.append(Context(t(text, lang)))
+    count = tn(
+        "{n} paper, ranked by your votes, Hugging Face upvotes and your topics. "
+        "React 👍 / 👎 on a paper to vote.",
+        "{n} papers, ranked by your votes, Hugging Face upvotes and your topics. "
+        "React 👍 / 👎 on a paper to vote.",
+        len(digest.items),
+        lang,
+    )
+    blocks.append(Context(count))
     return RichMessage(tuple(blocks), f"{title}: {clean(digest.trend)}")
+
+
+def covered_days(digest: Digest) -> str:
+    """The days a digest covers as its readers write dates (`Mar 11 – 17, 2024`)."""
+    if digest.first is None or digest.last is None:  # stored before digests knew their days
+        return digest.week
+    return days_label(digest.first, digest.last, digest.language)
 
 
 def render_digest(digest: Digest, *, late: bool = False) -> list[RichMessage]:
@@ -176,30 +271,22 @@ def _plain_block(block: Block) -> list[str]:
 
 
 # -- ask the paper ---------------------------------------------------------------------------------
-_ASK_WORDS: dict[str, dict[Language, str]] = {
-    "answer": {"en": "Answer", "ko": "답변", "ja": "回答", "zh": "回答"},
-    "sources": {"en": "From the paper", "ko": "논문 출처", "ja": "論文の出典", "zh": "论文出处"},
-    "quotes": {
-        "en": "No LLM answer: quotes from the paper's passages that match the question best",
-        "ko": "LLM 답변 없음: 질문과 가장 관련 있는 논문 구절을 그대로 인용합니다",
-        "ja": "LLMの回答なし：質問に最も関連する論文の一節をそのまま引用します",
-        "zh": "无 LLM 回答：以下原文引用与问题最相关的论文段落",
-    },
-    "checked": {
-        "en": "Answered from the paper's full text by an LLM; quotes and numbers checked against it.",
-        "ko": "LLM이 논문 전문을 바탕으로 답했으며, 인용과 수치는 원문과 대조했습니다.",
-        "ja": "LLMが論文の全文から回答し、引用と数値は原文と照合済みです。",
-        "zh": "由 LLM 根据论文全文回答，引文和数字已与原文核对。",
-    },
-    "problem": {"en": "Problem", "ko": "문제", "ja": "課題", "zh": "问题"},
-    "method": {"en": "Method", "ko": "방법", "ja": "手法", "zh": "方法"},
-    "results": {"en": "Key results", "ko": "주요 결과", "ja": "主な結果", "zh": "主要结果"},
-    "limitations": {"en": "Limitations", "ko": "한계", "ja": "限界", "zh": "局限"},
+_ASK_WORDS: dict[str, str] = {
+    "answer": N_("Answer"),
+    "sources": N_("From the paper"),
+    "quotes": N_("No LLM answer: quotes from the paper's passages that match the question best"),
+    "checked": N_(
+        "Answered from the paper's full text by an LLM; quotes and numbers checked against it."
+    ),
+    "problem": N_("Problem"),
+    "method": N_("Method"),
+    "results": N_("Key results"),
+    "limitations": N_("Limitations"),
 }
 
 
 def _word(key: str, language: Language) -> str:
-    return _ASK_WORDS[key][language]
+    return t(_ASK_WORDS[key], language)
 
 
 def render_answer(answer: Answer) -> RichMessage:
@@ -230,7 +317,7 @@ def render_deep(paper: Paper, deep: DeepSummary) -> RichMessage:
         if points:
             items = tuple(f"{clean(p.text)} (§{clean(p.where)})" for p in points)
             blocks.append(Bullets(items, label=_word(part, lang)))
-    blocks.append(Links(tuple(Link(k, v) for k, v in paper.links().items())))
+    blocks.append(paper_links(paper, lang))
     if deep.source == "llm":
         blocks.append(Context(_word("checked", lang)))
     return RichMessage(tuple(blocks), fallback=clean(paper.title), paper_id=paper.arxiv_id)

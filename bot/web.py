@@ -7,7 +7,8 @@ one that ships and the one that is measured.
 
 `/healthz` answers 200 `{"ok": true, ...}` when Redis answers a PING and every part the process
 runs (each adapter, the chat ports, the worker) reports itself up, else 503 with the failing
-part named — what a container health check or a load balancer wants. `/metrics` is the
+parts listed in `degraded` (e.g. `["redis", "worker"]` during a Redis outage) — what a container
+health check or a load balancer wants. `/metrics` is the
 Prometheus text of `bot.metrics`.
 
 Parts report their own state (`Health.set`): Paperboy cannot look inside a platform SDK's
@@ -95,13 +96,15 @@ class Health:
         """(healthy, the JSON body of /healthz)."""
         redis_ok = await self.redis_ok()
         parts = self.parts()
-        healthy = redis_ok and all(state.ok for state in parts.values())
+        down = ([] if redis_ok else ["redis"]) + [n for n, s in parts.items() if not s.ok]
         body: dict[str, Any] = {
-            "ok": healthy,
+            "ok": not down,
             "redis": "ok" if redis_ok else "unreachable",
             **{name: state.detail for name, state in parts.items()},
         }
-        return healthy, body
+        if down:  # what a dashboard or an alert names
+            body["degraded"] = down
+        return not down, body
 
 
 async def _healthz(health: Health) -> web.Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from bot.errors import BadReference
 
@@ -25,17 +25,5 @@ def parse_week(text: str) -> str:
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise BadReference(f"{year} has no week {week}") from None
+        raise BadReference(f"{year} has no week {week}: weeks look like 2024-W11") from None
     return f"{year}-W{week:02d}"
-
-
-def week_bounds(week: str) -> tuple[datetime, datetime]:
-    """Start (Monday 00:00 UTC) and end (next Monday 00:00 UTC) of an ISO week."""
-    year, num = int(week[:4]), int(week[6:])
-    start = datetime.combine(date.fromisocalendar(year, num, 1), datetime.min.time(), UTC)
-    return start, start + timedelta(days=7)
-
-
-def previous_week(week: str) -> str:
-    start, _ = week_bounds(week)
-    return iso_week(start - timedelta(days=1))

@@ -16,14 +16,21 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterable
 from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import Paperboy
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.app import Paperboy, channel_defaults
 from bot.config import Settings, load_settings
-from bot.domain import Paper
+from bot.domain import ChannelRef, Language, MessageRef, Paper, VoteChange
+from bot.services.channels import ChannelStore
+from bot.services.digest import DigestPlan
+from bot.services.teams import TeamStore
+from bot.services.votes import VoteStore
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
@@ -161,5 +168,61 @@ async def paperboy_app(
         hf = stack.enter_context(FakeHuggingFace())
         fake_llm = stack.enter_context(FakeOpenAI())
         settings = fake_settings(redis_url, arxiv, hf, fake_llm if llm else None, **overrides)
-        async with Paperboy.open(settings) as app:
+        async with Paperboy.open(settings, platforms=settings.platforms) as app:
             yield Harness(app=app, settings=settings, arxiv=arxiv, hf=hf, llm=fake_llm)
+
+
+async def vote(
+    redis: Redis,
+    votes: VoteStore,
+    paper: str,
+    user: str,
+    value: int = 1,
+    *,
+    team: str = "slack:T1",
+    emoji: str | None = None,
+    added: bool = True,
+    at: datetime | None = None,
+) -> VoteChange:
+    """A reaction on a message showing `paper` in `team`, through the production vote path
+    (`record_reaction`): the message is mapped first, as posting it would."""
+    platform = team.partition(":")[0]
+    message = MessageRef(
+        channel=ChannelRef(platform=platform, channel_id="C-votes"), message_id=f"m-{paper}"
+    )
+    await redis.set(keys.message(team, message.key), paper)
+    change = await votes.record_reaction(
+        team, message, user, emoji or ("👍" if value > 0 else "👎"), value, added=added, at=at
+    )
+    assert change is not None
+    return change
+
+
+async def user_vote(redis: Redis, team: str, paper: str, user: str) -> int:
+    """The user's current vote on the paper in `team`, read from the ledger's layout."""
+    raw = await redis.hget(keys.votes(team, paper), user)
+    if not raw:
+        return 0
+    newest = raw.decode().split("\t")[-1]
+    return 1 if newest.startswith("+") else -1
+
+
+async def week_plan(
+    app: Paperboy,
+    week: str,
+    *,
+    language: Language = "en",
+    limit: int = 10,
+    channel: ChannelRef | None = None,
+    categories: tuple[str, ...] = (),
+) -> DigestPlan:
+    """The plan `paperboy digest --preview --week` makes, with a few fields set by the test."""
+    plan = await app.services.plan(channel, week=week)
+    return replace(
+        plan, language=language, limit=limit, categories=categories or plan.categories
+    )
+
+
+def channel_store(redis: Redis, settings: Settings | None = None) -> ChannelStore:
+    """The channel store as the composition root builds it, on the given (or default) settings."""
+    return ChannelStore(redis, TeamStore(redis), channel_defaults(settings or load_settings()))

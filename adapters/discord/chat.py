@@ -9,6 +9,7 @@ limits (429 + retry_after) are handled by discord.py's HTTP client.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,9 @@ from bot.render import RichMessage
 if TYPE_CHECKING:
     from bot.app import Paperboy
 
+log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
+JUMP_URL = "https://discord.com/channels"  # + /{guild or @me}/{channel}/{message}
 Part = tuple[embeds.Outgoing, RichMessage | None]
 
 
@@ -46,8 +49,45 @@ class DiscordChat:
 
     platform = translate.PLATFORM
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, guild_id: int | None = None) -> None:
         self._client = client
+        self._guild_id = guild_id
+
+    async def install_team(self) -> str | None:
+        """The server named by DISCORD_GUILD_ID, when set: a bot may be in many servers."""
+        return translate.guild_team(self._guild_id) if self._guild_id else None
+
+    async def team_of(self, channel: ChannelRef) -> str | None:
+        """The server a channel belongs to (`GET /channels/{id}`); None for DMs or errors."""
+        try:
+            found = await self._client.fetch_channel(int(channel.channel_id))
+        except (discord.HTTPException, ValueError) as exc:
+            log.warning("discord: channel %s not found (%s)", channel.key, type(exc).__name__)
+            return None
+        guild = getattr(found, "guild", None)
+        return translate.guild_team(guild.id) if guild is not None else None
+
+    async def update(self, message: MessageRef, rich: RichMessage) -> bool:
+        """Show `rich` in `message` instead: `PATCH /channels/{channel}/messages/{message}`,
+        which shares the channel's message rate limit (callers coalesce; discord.py waits out
+        429s). The first part carries the title and the votes, so only it is edited. False,
+        logged at INFO, when Discord says the message is gone or not the bot's to edit."""
+        first = embeds.render(rich)[0]
+        target = self._client.get_partial_messageable(int(message.channel.channel_id))
+        try:
+            await target.get_partial_message(int(message.message_id)).edit(
+                content=first.content, embeds=list(first.embeds), allowed_mentions=NO_MENTIONS
+            )
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.info("discord: cannot edit %s any more (%s)", message.key, exc.code)
+            return False
+        return True
+
+    async def permalink(self, team: str, message: MessageRef) -> str | None:
+        """`https://discord.com/channels/{server}/{channel}/{message}` (`@me` in DMs)."""
+        scope = team.partition(":")[2]
+        server = "@me" if scope.startswith("@") or not scope else scope
+        return f"{JUMP_URL}/{server}/{message.channel.channel_id}/{message.message_id}"
 
     async def post(self, channel: ChannelRef, message: RichMessage) -> MessageRef:
         """Post every part of `message`; the first part's ref (the one carrying the title)."""
@@ -63,7 +103,9 @@ class DiscordChat:
         return first
 
 
-async def reply_in_channel(app: Paperboy, message: discord.Message, reply: Reply) -> None:
+async def reply_in_channel(
+    app: Paperboy, team: str, message: discord.Message, reply: Reply
+) -> None:
     """Answer a message command in its channel, as replies to it (Discord has no ephemeral
     messages outside interactions, so ephemeral replies are posted like the others)."""
     reference = message.to_reference(fail_if_not_exists=False)
@@ -76,11 +118,47 @@ async def reply_in_channel(app: Paperboy, message: discord.Message, reply: Reply
             mention_author=False,
         )
         if rich is not None:
-            await app.posted(sent_ref(sent), rich)
+            await app.posted(team, sent_ref(sent), rich)
+
+
+async def reply_in_thread(message: discord.Message, reply: Reply) -> list[MessageRef]:
+    """Answer a question where it was asked (in its thread, or as a reply next to it); the
+    sent messages. Not paper messages: reactions on them are not votes."""
+    reference = message.to_reference(fail_if_not_exists=False)
+    return [
+        sent_ref(
+            await message.channel.send(
+                content=outgoing.content,
+                embeds=list(outgoing.embeds),
+                reference=reference,
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+            )
+        )
+        for outgoing, _ in parts(reply)
+    ]
+
+
+async def reply_to(client: discord.Client, message: MessageRef, reply: Reply) -> None:
+    """Post `reply` as replies to `message`, known only by its ids (a reaction's message)."""
+    target = client.get_partial_messageable(int(message.channel.channel_id))
+    reference = discord.MessageReference(
+        message_id=int(message.message_id),
+        channel_id=int(message.channel.channel_id),
+        fail_if_not_exists=False,
+    )
+    for outgoing, _ in parts(reply):
+        await target.send(
+            content=outgoing.content,
+            embeds=list(outgoing.embeds),
+            reference=reference,
+            allowed_mentions=NO_MENTIONS,
+            mention_author=False,
+        )
 
 
 async def reply_to_interaction(
-    app: Paperboy, interaction: discord.Interaction, reply: Reply
+    app: Paperboy, team: str, interaction: discord.Interaction, reply: Reply
 ) -> None:
     """Answer a deferred interaction with follow-ups.
 
@@ -100,7 +178,7 @@ async def reply_to_interaction(
             wait=True,
         )
         if rich is not None and not reply.ephemeral:
-            await app.posted(sent_ref(sent), rich)
+            await app.posted(team, sent_ref(sent), rich)
 
 
 async def apologise(interaction: discord.Interaction, text: str) -> None:

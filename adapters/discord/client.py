@@ -23,21 +23,26 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from redis.exceptions import RedisError
 
 from adapters.discord import chat, translate
 from adapters.discord.chat import NO_MENTIONS, DiscordChat
 from adapters.discord.translate import AdminPolicy
+from bot import logs
 from bot.commands import CommandContext, Reply, registry
 from bot.commands.builtin import LANGUAGE_NAMES
-from bot.domain import LANGUAGES, Language
+from bot.domain import LANGUAGES, Language, ReactionChanged
+from bot.i18n import N_, REDIS_DOWN, language_of, t
 from bot.services.aio import InFlight
+from bot.services.threads import Thread, ThreadQuestion
 
 if TYPE_CHECKING:
     from bot.app import Paperboy
 
 log = logging.getLogger(__name__)
 DRAIN_GRACE = 30.0  # seconds `close()` waits for answers and votes in flight
-APOLOGY = "Sorry, something went wrong on Paperboy's side. Please try again in a minute."
+APOLOGY = N_("Sorry, something went wrong on Paperboy's side. Please try again in a minute.")
+_outages = logs.QuietLog(log)  # an outage fails every command alike: one line per interval
 OnReady = Callable[[DiscordChat], Awaitable[None]]
 
 
@@ -68,7 +73,7 @@ class PaperboyClient(discord.Client):
         self.guild_id = guild_id
         self.prefix = prefix or app.settings.discord_prefix
         self.admins = AdminPolicy.from_settings(app.settings)
-        self.chat = DiscordChat(self)
+        self.chat = DiscordChat(self, guild_id=guild_id)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(paper_command(self))
         self._ready_callback = on_ready
@@ -118,21 +123,33 @@ class PaperboyClient(discord.Client):
             interaction.channel_id or 0,
             language=language,
             is_admin=self.admins.allows_interaction(interaction),
+            guild_id=interaction.guild_id,
+            locale=str(interaction.locale),
         )
-        reply = await self.run_command(ctx, query)
+        reply = await self.run_command(ctx, query, str(interaction.locale))
         try:
-            await chat.reply_to_interaction(self.app, interaction, reply)
+            await chat.reply_to_interaction(self.app, ctx.team, interaction, reply)
         except discord.HTTPException:
             log.exception("discord: could not deliver the answer to /paper %r", query[:80])
-            await chat.apologise(interaction, APOLOGY)
+            await chat.apologise(interaction, t(APOLOGY, self._plain_language(ctx)))
 
-    async def run_command(self, ctx: CommandContext, text: str) -> Reply:
-        """The core's reply; a bug or an outage becomes an apology instead of silence."""
+    async def run_command(self, ctx: CommandContext, text: str, locale: str | None = None) -> Reply:
+        """The core's reply; a bug or an outage becomes an apology instead of silence. A Redis
+        failure is said as such, in the command's language, else `locale`'s (the platform's,
+        known without Redis), else the install's."""
         try:
             return await self.app.command(ctx, text)
+        except RedisError as exc:
+            _outages.warning("discord: /paper failed: Redis failed (%s)", type(exc).__name__)
+            language = ctx.language or language_of(locale) or self.app.settings.language
+            return Reply.error(t(REDIS_DOWN, language))
         except Exception:
             log.exception("discord: /paper %r failed", text[:80])
-            return Reply.error(APOLOGY)
+            return Reply.error(t(APOLOGY, self._plain_language(ctx)))
+
+    def _plain_language(self, ctx: CommandContext) -> Language:
+        """The user's language for an apology, known without Redis (which may be what broke)."""
+        return ctx.locale or ctx.language or self.app.settings.language
 
     # -- messages -----------------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
@@ -144,19 +161,62 @@ class PaperboyClient(discord.Client):
         if message.author.bot or message.guild is None:
             return  # our own posts, other bots and webhooks, DMs
         bot_id = self.user.id if self.user else None
+        if await self._question(message, bot_id):
+            return
         text = translate.command_text(message.content, prefix=self.prefix, bot_id=bot_id)
         if text is None:
-            await self.app.message(translate.message_posted(message))
+            if not isinstance(message.channel, discord.Thread):  # thread talk shares no paper
+                await self.app.message(translate.message_posted(message))
             return
         ctx = translate.context(
             message.author.id,
             message.channel.id,
             is_admin=self.admins.allows_member(message.author),
+            guild_id=message.guild.id,
         )
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # "Paperboy is typing…" while the summary is written
-        reply = await self.run_command(ctx, text)
-        await chat.reply_in_channel(self.app, message, reply)
+        reply = await self.run_command(ctx, text, str(message.guild.preferred_locale))
+        await chat.reply_in_channel(self.app, ctx.team, message, reply)
+
+    # -- ask the paper ------------------------------------------------------------------------
+    async def _question(self, message: discord.Message, bot_id: int | None) -> bool:
+        """True when `message` is a question about a paper (in a thread started on a paper
+        message, or replying to one, naming Paperboy or where Paperboy has answered): answered
+        there, as a reply."""
+        question = translate.thread_question(message, prefix=self.prefix, bot_id=bot_id)
+        thread = await self.app.thread_of(question) if question else None
+        if question is None or thread is None:
+            return False
+        with contextlib.suppress(discord.HTTPException):
+            await message.channel.typing()
+        await self._answer_question(message, question, thread)
+        return True
+
+    async def _answer_question(
+        self, message: discord.Message, question: ThreadQuestion, thread: Thread
+    ) -> None:
+        reply = await self.app.ask(question, thread)  # never raises
+        try:
+            sent = await chat.reply_in_thread(message, reply)
+        except discord.HTTPException:
+            log.exception("discord: could not post an answer in %s", question.parent.key)
+            return
+        if reply.ok and not isinstance(message.channel, discord.Thread):
+            # Replies in a channel: replying to one of these answers continues the thread.
+            await self.app.answers_posted(question.team, thread, sent)
+
+    async def _translate(self, event: ReactionChanged, language: Language) -> None:
+        """A flag on a paper message: its summary in `language`, as a reply to it (once)."""
+        reply = await self.app.translate(
+            event.team, event.message, language, f"{translate.PLATFORM}:{event.user}"
+        )
+        if reply is None:
+            return
+        try:
+            await chat.reply_to(self, event.message, reply)
+        except discord.HTTPException:
+            log.exception("discord: could not post a translation in %s", event.message.key)
 
     # -- votes --------------------------------------------------------------------------------
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
@@ -167,6 +227,11 @@ class PaperboyClient(discord.Client):
 
     async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
         if self.user is not None and payload.user_id == self.user.id:
+            return
+        if (language := self.app.flag_language(translate.emoji_text(payload.emoji))) is not None:
+            if payload.event_type == "REACTION_ADD":  # flags are not votes
+                with self.in_flight.track():
+                    await self._translate(translate.reaction_changed(payload), language)
             return
         with self.in_flight.track():
             async with self._in_order.hold(payload.user_id):

@@ -14,8 +14,20 @@ import discord
 from bot.commands import CommandContext
 from bot.config import Settings
 from bot.domain import ChannelRef, Language, MessagePosted, MessageRef, ReactionChanged
+from bot.i18n import language_of
+from bot.services.teams import dm_team
+from bot.services.threads import ThreadQuestion
 
 PLATFORM = "discord"
+
+
+def guild_team(guild_id: int) -> str:
+    return f"{PLATFORM}:{guild_id}"
+
+
+def team(guild_id: int | None, user_id: int) -> str:
+    """The team key of an event: its server, or the user's own scope in a direct message."""
+    return guild_team(guild_id) if guild_id else dm_team(PLATFORM, str(user_id))
 
 
 def channel_ref(channel_id: int) -> ChannelRef:
@@ -46,6 +58,7 @@ def reaction_changed(payload: discord.RawReactionActionEvent) -> ReactionChanged
         user=str(payload.user_id),
         emoji=emoji_text(payload.emoji),
         added=payload.event_type == "REACTION_ADD",
+        team=team(payload.guild_id, payload.user_id),
     )
 
 
@@ -54,6 +67,42 @@ def message_posted(message: discord.Message) -> MessagePosted:
         message=message_ref(message.channel.id, message.id),
         user=str(message.author.id),
         text=message.content,
+        team=team(message.guild.id if message.guild else None, message.author.id),
+    )
+
+
+def thread_parent(message: discord.Message) -> MessageRef | None:
+    """The message a conversation hangs on: a thread's starter message (a thread started on a
+    message shares its id) or the message this one replies to; None for other messages."""
+    channel = message.channel
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return message_ref(channel.parent_id, channel.id)
+    ref = message.reference
+    if ref is None or ref.message_id is None or ref.type != discord.MessageReferenceType.reply:
+        return None  # not a reply (a forwarded message carries a reference too)
+    return message_ref(ref.channel_id, ref.message_id)
+
+
+def thread_question(
+    message: discord.Message, *, prefix: str, bot_id: int | None
+) -> ThreadQuestion | None:
+    """A guild message in a thread or replying to a message, as a possible question about the
+    paper it hangs on; None elsewhere and for `!paper …` commands (they stay commands)."""
+    parent = thread_parent(message)
+    if parent is None or message.guild is None:
+        return None
+    if command_text(message.content, prefix=prefix, bot_id=None) is not None:
+        return None
+    mentioned = bot_id is not None and any(user.id == bot_id for user in message.mentions)
+    text = message.content
+    if bot_id is not None:
+        text = text.replace(f"<@{bot_id}>", " ").replace(f"<@!{bot_id}>", " ")
+    return ThreadQuestion(
+        team=team(message.guild.id, message.author.id),
+        user=str(message.author.id),
+        parent=parent,
+        text=" ".join(text.split()),
+        mentioned=mentioned,
     )
 
 
@@ -110,12 +159,22 @@ class AdminPolicy:
 
 
 def context(
-    user_id: int, channel_id: int, *, is_admin: bool, language: Language | None = None
+    user_id: int,
+    channel_id: int,
+    *,
+    is_admin: bool,
+    guild_id: int | None,
+    language: Language | None = None,
+    locale: str | None = None,
 ) -> CommandContext:
+    """`locale`: the interaction's user locale (`ko`, `zh-TW`, `en-US`), for replies only
+    the user sees; a locale Paperboy does not write falls back to the channel's language."""
     return CommandContext(
         platform=PLATFORM,
         user=str(user_id),
         channel=channel_ref(channel_id),
         is_admin=is_admin,
         language=language,
+        team=team(guild_id, user_id),
+        locale=language_of(locale),
     )

@@ -17,6 +17,8 @@ The bot's identity comes from one `auth.test` at start. This module only decides
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -30,7 +32,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,27 +49,32 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack import translate
 from adapters.slack.chat import ResponseUrlError, SlackChat, build_client, error_code
 from bot import logs
 from bot.app import Paperboy
 from bot.commands import CommandContext, Reply, registry
+from bot.domain import Language, MessageRef, ReactionChanged
 from bot.errors import ConfigError
+from bot.i18n import N_, REDIS_DOWN, language_of, t
 from bot.refs import find_references
 from bot.render import Context, Paragraph, RichMessage
 from bot.services.aio import InFlight
+from bot.services.threads import Thread, ThreadQuestion
 
 log = logging.getLogger(__name__)
 PLATFORM = translate.PLATFORM
-LOOKING_UP = "🔎 Looking that up — the summary will appear in this channel in a moment."
-SORRY = "Sorry, something went wrong on Paperboy's side. Please try again in a minute."
-INVITE_TIP = (
+LOOKING_UP = N_("🔎 Looking that up — the summary will appear in this channel in a moment.")
+SORRY = N_("Sorry, something went wrong on Paperboy's side. Please try again in a minute.")
+INVITE_TIP = N_(
     "Paperboy is not a member of this channel, so reactions here are not counted as "
     "votes. Invite it with `/invite @Paperboy`."
 )
 REACTIONS = frozenset({"reaction_added", "reaction_removed"})
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+UNDELIVERABLE = (SlackApiError, ResponseUrlError, ClientError, TimeoutError)
 Body = Mapping[str, Any]
 
 
@@ -177,12 +184,18 @@ class SlackAdapter:
         secret = settings.slack_signing_secret
         if http and secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET: required to verify Slack's HTTP requests")
-        async with ClientSession() as session:
-            client = build_client(token, settings.slack_api_url, session)
+        async with AsyncExitStack() as stack:
+            shared = paperboy.chats.get(PLATFORM)  # the app's Web API client, when it has one
+            known = None  # the shared client's auth.test answer: asked once per process
+            if isinstance(shared, SlackChat) and shared.session is not None:
+                session, client, known = shared.session, shared.client, shared.identity
+            else:
+                session = await stack.enter_async_context(ClientSession())
+                client = build_client(token, settings.slack_api_url, session)
             adapter = cls(
                 paperboy,
                 client,
-                identity=await who_am_i(client),
+                identity=await who_am_i(client, known),
                 session=session,
                 interval=interval,
                 signing_secret=secret.get_secret_value() if secret else None,
@@ -219,8 +232,20 @@ class SlackAdapter:
         if not await self._first_delivery(body):
             await ack()  # a replay, or Slack delivering it again: it runs once
             return
-        await ack(LOOKING_UP if is_lookup(text) else "")
+        if is_lookup(text):
+            await ack(t(LOOKING_UP, await self._quick_language(ctx)))
+        else:
+            await ack()
         self.spawn(self.answer(ctx, text, response_url=body.get("response_url")))
+
+    async def _quick_language(self, ctx: CommandContext) -> Language:
+        """The asking user's language without a Web API call (the ack has 3 s): their cached
+        locale, else the channel's; the install's default when Redis cannot say."""
+        try:
+            cached = language_of(await self.paperboy.locales.get(ctx.user_key))
+            return cached or await self.paperboy.language_for(ctx)
+        except RedisError:
+            return self.paperboy.settings.language
 
     async def _first_delivery(self, command: Body) -> bool:
         """True the first time this exact command payload arrives. Slack makes each one unique
@@ -258,6 +283,9 @@ class SlackAdapter:
 
     async def _on_message(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        if translate.in_thread(body):  # a thread reply: maybe a question, never a shared paper
+            await self._on_thread_reply(body, mentioned=False)
+            return
         event = translate.message_posted(body)
         if event is None or self._by_bot(event.user, body):
             return
@@ -270,10 +298,74 @@ class SlackAdapter:
         user, channel = event.get("user"), event.get("channel")
         if not user or not channel or event.get("bot_id") or self._by_bot(str(user), body):
             return
+        if translate.in_thread(body) and await self._on_thread_reply(body, mentioned=True):
+            return
         if not await self._first_time(body):
             return
-        ctx = CommandContext(platform=PLATFORM, user=str(user), channel=translate.channel(channel))
+        ctx = CommandContext(
+            platform=PLATFORM,
+            user=str(user),
+            channel=translate.channel(channel),
+            team=translate.team(body, str(channel), str(user)),
+        )
         self.spawn(self.answer(ctx, translate.mention_text(event), response_url=None))
+
+    # -- ask the paper: questions in a paper's thread, flags that translate --------------------
+    async def _on_thread_reply(self, body: Body, *, mentioned: bool) -> bool:
+        """A reply in a thread; True when it is a question Paperboy answers there. A reply
+        naming Paperboy arrives twice (`message` and `app_mention`): it is answered once."""
+        with reading_payload():
+            question = translate.thread_question(
+                body, self.identity.bot_user_id, mentioned=mentioned
+            )
+        if question is None or self._by_bot(question.user, body):
+            return False
+        thread = await self.paperboy.thread_of(question)
+        if thread is None:
+            return False
+        event = body["event"]
+        asked = f"question:{event['channel']}:{event['ts']}"
+        if await self.paperboy.guards.first_time(PLATFORM, asked):
+            self.spawn(self.answer_in_thread(question, thread))
+        return True
+
+    async def answer_in_thread(self, question: ThreadQuestion, thread: Thread) -> None:
+        """Answer `question` in its thread (the core never raises); never raises."""
+        reply = await self.paperboy.ask(question, thread)
+        await self._reply_in_thread(question.parent, question.user, reply)
+
+    async def on_flag(self, body: Body) -> None:
+        """A flag reaction on a paper message: its summary in that language, in its thread."""
+        with reading_payload():
+            event = translate.reaction_changed(body)
+            if event is None or not event.added or self._by_bot(event.user, body):
+                return
+        language = self.paperboy.flag_language(event.emoji)
+        if language is not None:
+            self.spawn(self.translate_in_thread(event, language))
+
+    async def translate_in_thread(self, event: ReactionChanged, language: Language) -> None:
+        reply = await self.paperboy.translate(
+            event.team, event.message, language, f"{PLATFORM}:{event.user}"
+        )
+        if reply is not None:
+            await self._reply_in_thread(event.message, event.user, reply)
+
+    async def _reply_in_thread(self, parent: MessageRef, user: str, reply: Reply) -> None:
+        """Post `reply` in the thread of `parent`; an error only to `user`. Never raises."""
+        messages = reply.messages or _as_messages(reply.text)
+        try:
+            if not reply.ok:
+                await self.chat.post_ephemeral(
+                    parent.channel, user, messages, thread_ts=parent.message_id
+                )
+                return
+            for message in messages:
+                await self.chat.reply_in_thread(parent, message)
+        except (SlackApiError, ClientError, TimeoutError) as exc:
+            log.warning("could not reply in a thread in %s: %s", parent.channel.key, _why(exc))
+        except Exception:
+            log.exception("replying in a thread in %s failed", parent.channel.key)
 
     def _by_bot(self, user: str, body: Body) -> bool:
         """The bot itself: its `auth.test` user, or a bot user the envelope authorizes."""
@@ -287,36 +379,67 @@ class SlackAdapter:
     async def answer(self, ctx: CommandContext, text: str, *, response_url: str | None) -> None:
         """Run `/paper <text>` through the core and deliver the reply; never raises."""
         try:
-            if needs_admin(text):
-                ctx = CommandContext(
-                    platform=ctx.platform,
-                    user=ctx.user,
-                    channel=ctx.channel,
-                    is_admin=await self.is_admin(ctx.user),
-                )
+            ctx = await self._with_user(ctx, admin=needs_admin(text))
             reply = await self.paperboy.command(ctx, text)
+        except RedisError as exc:
+            reply = self._database_down(ctx, exc)
         except Exception:
             log.exception("/paper failed in %s", ctx.channel.key)
-            reply = Reply.error(SORRY)
+            reply = Reply.error(t(SORRY, await self._safe_language(ctx)))
         try:
             await self.deliver(ctx, reply, response_url)
-        except (SlackApiError, ResponseUrlError, ClientError, TimeoutError) as exc:
+        except RedisError as exc:  # posted, but not remembered: reactions on it cannot count
+            with contextlib.suppress(*UNDELIVERABLE):
+                await self.deliver(ctx, self._database_down(ctx, exc), response_url)
+        except UNDELIVERABLE as exc:
             log.warning("could not deliver a /paper reply in %s: %s", ctx.channel.key, _why(exc))
         except Exception:
             log.exception("delivering a /paper reply in %s failed", ctx.channel.key)
 
-    async def is_admin(self, user: str) -> bool:
-        """Workspace admins and owners (`users.info`), or a user listed in PAPERBOY_ADMINS."""
+    def _database_down(self, ctx: CommandContext, exc: RedisError) -> Reply:
+        """Redis failed: tell the user so, in the command's language or else the install's
+        (the channel's own is stored in Redis). One log line per interval, however many."""
+        self.quiet.warning("/paper in %s: Redis failed (%s)", ctx.channel.key, _why(exc))
+        return Reply.error(t(REDIS_DOWN, ctx.language or self.paperboy.settings.language))
+
+    async def _with_user(self, ctx: CommandContext, *, admin: bool) -> CommandContext:
+        """`ctx` with the user's own locale and, for an admin command, their rights: one
+        `users.info` answers both, asked when the rights are needed or the locale is not cached
+        (the rights never are: an admin removed loses them at once)."""
+        cached = await self.paperboy.locales.get(ctx.user_key)
+        if cached is not None and not (admin and not self._listed_admin(ctx.user)):
+            return dataclasses.replace(ctx, locale=language_of(cached), is_admin=admin)
+        profile = await self.user_profile(ctx.user)
+        if profile is not None:
+            await self.paperboy.locales.put(ctx.user_key, str(profile.get("locale") or ""))
+        locale = profile.get("locale") if profile else cached
+        rights = admin and (self._listed_admin(ctx.user) or is_workspace_admin(profile))
+        return dataclasses.replace(ctx, locale=language_of(locale), is_admin=rights)
+
+    def _listed_admin(self, user: str) -> bool:
         admins = self.paperboy.settings.admin_ids
-        if user in admins or f"{PLATFORM}:{user}" in admins:
-            return True
+        return user in admins or f"{PLATFORM}:{user}" in admins
+
+    async def user_profile(self, user: str) -> Mapping[str, Any] | None:
+        """The user's `users.info` object with their `locale` (None when Slack refuses)."""
         try:
-            info = await self.chat.client.users_info(user=user)
+            info = await self.chat.client.users_info(user=user, include_locale=True)
         except SlackApiError as exc:
             log.warning("users.info failed (%s): treating %s as a member", error_code(exc), user)
-            return False
-        profile = info.get("user") or {}
-        return any(profile.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+            return None
+        profile = info.get("user")
+        return profile if isinstance(profile, Mapping) else None
+
+    async def is_admin(self, user: str) -> bool:
+        """Workspace admins and owners (`users.info`), or a user listed in PAPERBOY_ADMINS."""
+        return self._listed_admin(user) or is_workspace_admin(await self.user_profile(user))
+
+    async def _safe_language(self, ctx: CommandContext) -> Language:
+        """The user's language for an apology: whatever is known without failing again."""
+        try:
+            return ctx.locale or await self.paperboy.language_for(ctx)
+        except Exception:  # the apology must go out whatever broke
+            return self.paperboy.settings.language
 
     async def deliver(self, ctx: CommandContext, reply: Reply, response_url: str | None) -> None:
         """Ephemeral replies to the user only; the rest posted in the channel and mapped."""
@@ -357,10 +480,11 @@ class SlackAdapter:
                 )
                 rest = list(messages[index:])
                 if error_code(exc) in NOT_A_MEMBER:
-                    rest.append(RichMessage((Context(INVITE_TIP),), INVITE_TIP))
+                    tip = t(INVITE_TIP, await self._safe_language(ctx))
+                    rest.append(RichMessage((Context(tip),), tip))
                 await self.chat.respond(response_url, rest, ephemeral=False)
                 return
-            await self.paperboy.posted(ref, message)
+            await self.paperboy.posted(ctx.team, ref, message)
 
 
 class ReactionVotes(AsyncMiddleware):
@@ -370,10 +494,26 @@ class ReactionVotes(AsyncMiddleware):
     vote is recorded, any other request passed on to the listeners. A listener would cost Bolt's
     matching and keyword-argument injection (twice per event), a quarter of the server's CPU
     per reaction under load (docs/benchmarks.md). An error propagates: Bolt answers 500, Slack
-    retries, and the core's `event_id` dedup counts the event once."""
+    retries, and the core's `event_id` dedup counts the event once.
+
+    `handle` is the one place a reaction is decided: this middleware (Socket Mode, and any
+    request dispatched into Bolt) and the HTTP entry's fast path (`runner.events_handler`) both
+    call it, so a check added there holds on every path."""
 
     def __init__(self, adapter: SlackAdapter) -> None:
         self.adapter = adapter
+
+    async def handle(self, body: Body) -> bool:
+        """Handle `body` when it is a reaction event_callback (True), else leave it (False)."""
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if not isinstance(event, dict) or event.get("type") not in REACTIONS:
+            return False
+        # Flags translate rather than vote: one cached dict lookup on the folded emoji.
+        if self.adapter.paperboy.flag_language(str(event.get("reaction") or "")) is not None:
+            await self.adapter.on_flag(body)
+            return True
+        await self.adapter.on_reaction(body)
+        return True
 
     async def async_process(
         self,
@@ -382,12 +522,9 @@ class ReactionVotes(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        body = req.body
-        event = body.get("event") if body.get("type") == "event_callback" else None
-        if not isinstance(event, dict) or event.get("type") not in REACTIONS:
-            return await next()
-        await self.adapter.on_reaction(body)
-        return await req.context.ack()
+        if await self.handle(req.body):
+            return await req.context.ack()
+        return await next()
 
 
 class FixedIdentity(AsyncAuthorize):
@@ -413,10 +550,13 @@ class FixedIdentity(AsyncAuthorize):
         return self.identity
 
 
-async def who_am_i(client: AsyncWebClient) -> AuthorizeResult:
-    """The bot's identity from `auth.test`; ConfigError (without the token) if Slack refuses."""
+async def who_am_i(
+    client: AsyncWebClient, known: AsyncSlackResponse | None = None
+) -> AuthorizeResult:
+    """The bot's identity from `auth.test` (`known`: its answer, already asked); ConfigError
+    (without the token) if Slack refuses."""
     try:
-        answer = await client.auth_test()
+        answer = known if known is not None else await client.auth_test()
     except SlackApiError as exc:
         raise ConfigError(f"SLACK_BOT_TOKEN: Slack refused it ({error_code(exc)})") from None
     return AuthorizeResult.from_auth_test_response(
@@ -439,6 +579,12 @@ def is_lookup(text: str) -> bool:
     """True when `/paper <text>` looks a paper up (LLM work) rather than running a sub-command."""
     word = text.strip().partition(" ")[0].lower()
     return bool(word) and registry.get(word) is None
+
+
+def is_workspace_admin(profile: Mapping[str, Any] | None) -> bool:
+    """A workspace admin or owner, by their `users.info` object."""
+    flags = ("is_admin", "is_owner", "is_primary_owner")
+    return profile is not None and any(profile.get(flag) for flag in flags)
 
 
 def needs_admin(text: str) -> bool:

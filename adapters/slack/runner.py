@@ -12,16 +12,18 @@ Two transports, one Bolt app:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.app import SHAPE_ERRORS, SlackAdapter
+from adapters.slack.app import SHAPE_ERRORS, ReactionVotes, SlackAdapter
 from bot import logs
 from bot.app import Paperboy
 from bot.errors import ConfigError
@@ -79,14 +81,20 @@ def events_handler(adapter: SlackAdapter) -> Callable[[web.Request], Awaitable[w
     """Slack's requests into Bolt, once signed and parsed: a request that fails the signature
     check is answered 401 and one that does not parse 400, each with a WARNING line (at most
     one per kind and interval: `bot.logs`), so that junk from anyone never reaches Bolt's
-    error path (a 500 and a traceback per request)."""
+    error path (a 500 and a traceback per request). Signed reactions take the fast path below."""
     verifier = SignatureVerifier(_signing_secret(adapter))
     quiet = logs.QuietLog(log)
+    reactions = ReactionVotes(adapter)
 
     async def events(request: web.Request) -> web.Response:
-        if not _signed(verifier, await request.read(), request.headers):
+        raw = await request.read()
+        if not _signed(verifier, raw, request.headers):
             quiet.warning("refused a Slack request: missing, stale or wrong signature (401)")
             return web.json_response({"error": "invalid request"}, status=401)
+        reaction = _reaction_payload(raw)
+        answered = await _vote(adapter, reactions, reaction) if reaction is not None else None
+        if answered is not None:
+            return answered
         try:  # Bolt parses the body as it builds the request (bad JSON, a JSON list, a charset)
             bolt_request = await to_bolt_request(request)
         except SHAPE_ERRORS as exc:
@@ -97,6 +105,41 @@ def events_handler(adapter: SlackAdapter) -> Callable[[web.Request], Awaitable[w
         return await to_aiohttp_response(await adapter.bolt.async_dispatch(bolt_request))
 
     return events
+
+
+# The reaction fast path. Reactions are nearly all of Slack's traffic, and Bolt's dispatch of one
+# (a request object, a context with a new AsyncWebClient, the signature checked again, the
+# authorize hook, the middleware chain) cost more server CPU than the whole rest of the path
+# (docs/benchmarks.md, "Reaction events"). So a signed reaction is handed to `ReactionVotes.handle`
+# (the middleware's own code) here, without Bolt. It keeps Bolt's semantics, which
+# tests/adapters/slack/test_reaction_fast_path.py pins: the signature is checked above with
+# slack_sdk's SignatureVerifier, the one Bolt's RequestVerification uses; authorization is
+# Paperboy's `FixedIdentity` hook, which authorizes every signed request as the install's bot;
+# the answer is what Bolt's `ack()` gives (200, empty), and a failure goes through the adapter's
+# Bolt error hook (400 for a malformed payload, else 500, and Slack retries).
+def _reaction_payload(raw: bytes) -> dict[str, Any] | None:
+    """The parsed body of a reaction event_callback, else None (Bolt takes the request)."""
+    if b'"reaction_' not in raw:  # slash commands and other events skip the parse
+        return None
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None  # Bolt parses it again and answers 400
+    return body if isinstance(body, dict) else None
+
+
+async def _vote(
+    adapter: SlackAdapter, reactions: ReactionVotes, body: dict[str, Any]
+) -> web.Response | None:
+    """The answer to a reaction, or None when `body` is not one after all (Bolt takes it)."""
+    try:
+        handled = await reactions.handle(body)
+    except Exception as exc:  # what Bolt does with a middleware's error: its error hook
+        answer = await adapter._on_error(exc)
+        if answer is None:
+            return web.Response(status=500, text="")
+        return web.Response(status=answer.status, text=str(answer.body))
+    return web.Response(status=200, text="") if handled else None
 
 
 def _signing_secret(adapter: SlackAdapter) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 from bot.commands import CommandContext
 from bot.domain import ChannelRef, MessagePosted, MessageRef, ReactionChanged
+from bot.services.teams import dm_team
+from bot.services.threads import ThreadQuestion
 
 PLATFORM = "slack"
 # Message subtypes that are still a person writing in the channel; every other subtype
@@ -28,13 +30,28 @@ def channel(channel_id: str) -> ChannelRef:
     return ChannelRef(platform=PLATFORM, channel_id=channel_id)
 
 
+def team(body: Body, channel_id: str, user: str) -> str:
+    """The team key of an event or command: the user's own scope in a direct message (`D…`
+    channels), else the workspace it came from — the envelope's `team_id` (a slash command's
+    form field of the same name), or with an org-wide Enterprise Grid install the workspace of
+    the authorization Slack delivered it for."""
+    if channel_id.startswith("D"):
+        return dm_team(PLATFORM, user)
+    workspace = body.get("team_id") or next(
+        (a.get("team_id") for a in body.get("authorizations") or () if a.get("team_id")), None
+    )
+    return f"{PLATFORM}:{workspace}" if workspace else ""
+
+
 def command_context(body: Body, *, is_admin: bool) -> CommandContext:
     """Who ran `/paper` and where; the channel's language is the core's to decide."""
+    user, channel_id = str(body["user_id"]), str(body["channel_id"])
     return CommandContext(
         platform=PLATFORM,
-        user=str(body["user_id"]),
-        channel=channel(str(body["channel_id"])),
+        user=user,
+        channel=channel(channel_id),
         is_admin=is_admin,
+        team=team(body, channel_id, user),
     )
 
 
@@ -69,6 +86,7 @@ def reaction_changed(body: Body) -> ReactionChanged | None:
             "emoji": str(event["reaction"]),
             "added": kind == "reaction_added",
             "event_id": body.get("event_id"),
+            "team": team(body, str(item["channel"]), str(event["user"])),
         }
     )
 
@@ -84,9 +102,42 @@ def message_posted(body: Body) -> MessagePosted | None:
     if not (event.get("channel") and event.get("ts")):
         return None
     ref = MessageRef(channel=channel(str(event["channel"])), message_id=str(event["ts"]))
-    return MessagePosted(message=ref, user=str(event["user"]), text=str(event["text"]))
+    user = str(event["user"])
+    return MessagePosted(
+        message=ref,
+        user=user,
+        text=str(event["text"]),
+        team=team(body, ref.channel.channel_id, user),
+    )
 
 
 def mention_text(event: Body) -> str:
     """An `app_mention`'s text with the user mentions removed: what follows `@Paperboy`."""
     return " ".join(_MENTION.sub(" ", str(event.get("text") or "")).split())
+
+
+def in_thread(body: Body) -> bool:
+    """A reply inside a thread: its `thread_ts` names another message (a thread's first
+    message carries its own `ts` there, once it has replies)."""
+    event = body.get("event") or {}
+    thread_ts = event.get("thread_ts")
+    return bool(thread_ts) and thread_ts != event.get("ts")
+
+
+def thread_question(body: Body, bot_user: str | None, *, mentioned: bool) -> ThreadQuestion | None:
+    """A person's reply in a thread as a possible question about the thread's paper (a
+    `message` event, or an `app_mention`: `mentioned`); None for bots, edits and the like."""
+    event = body.get("event") or {}
+    subtype = event.get("subtype")
+    if not in_thread(body) or (subtype and subtype not in PERSON_SUBTYPES) or event.get("bot_id"):
+        return None
+    user, channel_id, text = event.get("user"), event.get("channel"), event.get("text")
+    if not (user and channel_id and text):
+        return None
+    return ThreadQuestion(
+        team=team(body, str(channel_id), str(user)),
+        user=str(user),
+        parent=MessageRef(channel=channel(str(channel_id)), message_id=str(event["thread_ts"])),
+        text=mention_text(event),
+        mentioned=mentioned or bool(bot_user and f"<@{bot_user}" in str(text)),
+    )

@@ -7,17 +7,17 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import SecretStr
-from redis.exceptions import RedisError
 from rich.console import Console
 from rich.markup import escape
 
-from bot.config import Settings, load_settings
 from bot.errors import PaperboyError
-from bot.services import aio
-from bot.services.redis_errors import describe_failure
+
+# Every command module imports this one, and `paperboy --help` imports every command module:
+# what only running a command needs (settings, Redis, the event loop) is imported where used.
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -52,6 +52,8 @@ class _Redacting(logging.Formatter):
 
 
 def _secret_values(settings: Settings) -> list[str]:
+    from pydantic import SecretStr  # noqa: PLC0415
+
     values = (getattr(settings, name) for name in type(settings).model_fields)
     return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
@@ -85,13 +87,26 @@ def user_errors(settings: Settings | None = None) -> Iterator[None]:
         yield
     except PaperboyError as exc:
         fail(str(exc))
-    except RedisError as exc:
-        fail(describe_failure(exc, settings.redis_url if settings else None))
-    except (OSError, TimeoutError) as exc:
-        fail(f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        if _is_redis_error(exc):
+            from bot.services.redis_errors import describe_failure  # noqa: PLC0415
+
+            fail(describe_failure(exc, settings.redis_url if settings else None))
+        if isinstance(exc, OSError | TimeoutError):
+            fail(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _is_redis_error(exc: Exception) -> bool:
+    """A RedisError, checked without importing redis-py: an error can only be one if redis-py
+    was loaded."""
+    errors = sys.modules.get("redis.exceptions")
+    return errors is not None and isinstance(exc, errors.RedisError)
 
 
 def settings_or_exit(quiet: bool = False, **overrides: Any) -> Settings:
+    from bot.config import load_settings  # noqa: PLC0415
+
     with user_errors():
         settings = load_settings(**overrides)
     setup_logging(settings, quiet=quiet)
@@ -100,6 +115,8 @@ def settings_or_exit(quiet: bool = False, **overrides: Any) -> Settings:
 
 def run_async(main: Callable[[], Coroutine[Any, Any, None]], settings: Settings) -> None:
     """Run a command's coroutine on the configured event loop (PAPERBOY_EVENT_LOOP)."""
+    from bot.services import aio  # noqa: PLC0415
+
     with user_errors(settings):
         try:
             aio.run(main(), loop=settings.event_loop)

@@ -8,18 +8,15 @@ bot's tokens is an admin.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
-from bot.app import Paperboy
 from bot.cli.common import err, fail, run_async, settings_or_exit
-from bot.cli.show import print_json, print_message
 from bot.domain import ChannelRef, Language
-from bot.render import render_digest
-from bot.services.digest import DigestRequest
-from bot.services.sample import SAMPLE_WEEK
-from bot.weeks import iso_week, parse_week
+
+# What a command needs to run is imported inside it (bot.cli.common says why).
 
 
 def digest(
@@ -31,7 +28,8 @@ def digest(
         typer.Option("--post", help="post this week's digest in --channel now (once per week)"),
     ] = False,
     week: Annotated[
-        str | None, typer.Option(help="ISO week, e.g. 2024-W11 (default: this week)")
+        str | None,
+        typer.Option(help="ISO week, e.g. 2024-W11 (default: the 7 days before today)"),
     ] = None,
     lang: Annotated[
         Language | None, typer.Option(help="language (default: channel's or PAPERBOY_LANGUAGE)")
@@ -53,25 +51,25 @@ def digest(
             fail("--post takes only --channel (e.g. slack:C123): it posts this week's digest")
         post_now(ChannelRef.parse(channel), as_json=as_json)
         return
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.cli.show import print_json, print_message  # noqa: PLC0415
+    from bot.render import render_digest  # noqa: PLC0415
+    from bot.services.sample import SAMPLE_WEEK  # noqa: PLC0415
+    from bot.weeks import parse_week  # noqa: PLC0415
+
     settings = settings_or_exit(quiet=as_json)
-    with_week = parse_week(week) if week else (SAMPLE_WEEK if sample else iso_week())
+    with_week = parse_week(week) if week else (SAMPLE_WEEK if sample else None)
     where = ChannelRef.parse(channel) if channel else None
 
     async def main() -> None:
         async with Paperboy.open(settings, sample=sample) as app:
-            config = await app.channels.config(where) if where else None
-            request = DigestRequest(
-                week=with_week,
-                channel=where,
-                language=lang or (config.language if config else None) or settings.language,
-                limit=limit or (config.digest_size if config else None) or settings.digest_size,
-                topics=config.topics if config else (),
-                categories=config.categories if config else (),
-            )
+            plan = await app.services.plan(where, week=with_week)
+            plan = replace(plan, language=lang or plan.language, limit=limit or plan.limit)
             with err.status("building the digest…") as status:
-                built = await app.digests.build(request, progress=status.update)
+                built = await app.digests.build(plan, progress=status.update)
             if as_json:
-                print_json(built.model_dump(mode="json"))
+                picks = [item.paper.arxiv_id for item in built.items]
+                print_json({**built.model_dump(mode="json"), "picks": picks})
                 return
             for message in render_digest(built):
                 print_message(message)

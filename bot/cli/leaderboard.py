@@ -1,61 +1,90 @@
-"""`paperboy leaderboard`: the team's most voted papers."""
+"""`paperboy leaderboard`: one team's most voted papers (its linked teams' votes included)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from bot.app import Paperboy
 from bot.cli.common import fail, out, run_async, settings_or_exit
-from bot.cli.show import print_json
-from bot.weeks import iso_week, parse_week
+from bot.errors import BadReference
+
+if TYPE_CHECKING:
+    from bot.services.teams import TeamStore
+
+# What a command needs to run is imported inside it (bot.cli.common says why).
 
 
 def leaderboard(
+    team: Annotated[
+        str | None,
+        typer.Option(help="the team, e.g. slack:T123 or discord:456 (default: the only one)"),
+    ] = None,
     week: Annotated[
         str | None, typer.Option(help="ISO week, e.g. 2024-W11 (default: this week)")
     ] = None,
     all_time: Annotated[bool, typer.Option("--all", help="all-time leaderboard")] = False,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='print a JSON list of {"id", "title", "up", …}')
+    ] = False,
 ) -> None:
-    """Papers by net team votes (Slack and Discord together)."""
+    """Papers by net votes of one team (and the teams linked to it)."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.cli.show import print_json  # noqa: PLC0415
+    from bot.services.teams import parse_team  # noqa: PLC0415
+    from bot.weeks import iso_week, parse_week  # noqa: PLC0415
+
     if week and all_time:
         fail("choose --week or --all, not both")
     settings = settings_or_exit(quiet=as_json)
     scope = None if all_time else (parse_week(week) if week else iso_week())
+    chosen = parse_team(team) if team else None
 
     async def main() -> None:
         async with Paperboy.open(settings) as app:
-            rows = await app.votes.leaderboard(scope, limit=limit)
+            which = chosen or await only_team(app.teams)
+            rows = await app.votes.leaderboard(
+                await app.teams.ledger(which) if which else (), scope, limit=limit
+            )
             papers = await app.cache.get_many([arxiv_id for arxiv_id, _ in rows])
         data = [
             {
-                "rank": i,
                 "id": a,
                 "title": papers[a].title if a in papers else None,
                 "up": t.up,
                 "down": t.down,
-                "net": t.net,
+                "score": t.net,
             }
-            for i, (a, t) in enumerate(rows, 1)
+            for a, t in rows
         ]
         if as_json:
-            print_json({"scope": scope or "all", "papers": data})
+            print_json(data)
             return
-        table = Table(title=f"Top papers · {scope or 'all time'}")
-        for column in ("#", "arXiv", "title", "👍", "👎"):
-            table.add_column(column)
-        for row in data:
-            table.add_row(
-                str(row["rank"]),
-                str(row["id"]),
-                str(row["title"] or ""),
-                str(row["up"]),
-                str(row["down"]),
-            )
-        out.print(table if data else "No votes yet.")
+        _print(data, f"{which or 'no team'} · {scope or 'all time'}")
 
     run_async(main, settings)
+
+
+async def only_team(teams: TeamStore) -> str | None:
+    """The deployment's one team, when it has one; None when it has none yet."""
+    known = await teams.known()
+    if len(known) > 1:
+        raise BadReference(f"several teams vote here ({', '.join(known)}): choose one with --team")
+    return known[0] if known else None
+
+
+def _print(data: list[dict[str, Any]], title: str) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    if not data:
+        out.print("No votes yet.")
+        return
+    table = Table(title=f"Top papers · {title}")
+    for column in ("#", "arXiv", "title", "👍", "👎"):
+        table.add_column(column)
+    for rank, row in enumerate(data, 1):
+        table.add_row(
+            str(rank), str(row["id"]), str(row["title"] or ""), str(row["up"]), str(row["down"])
+        )
+    out.print(table)

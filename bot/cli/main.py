@@ -12,6 +12,7 @@ from bot.cli.paper import paper
 from bot.cli.redis import redis_app
 from bot.cli.run import run as run_command
 from bot.cli.schedule import schedule_app
+from bot.cli.team import team_app
 from bot.cli.worker import worker
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.command()(leaderboard)
 app.command("run")(run_command)
 app.command()(worker)
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(team_app, name="team")
 app.add_typer(redis_app, name="redis")
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.app import Paperboy
 from bot.cli.common import err, run_async, settings_or_exit
-from bot.cli.show import paper_json, print_json, print_message
-from bot.domain import Language
-from bot.render import render_paper
+from bot.domain import Language, Tally
+
+if TYPE_CHECKING:
+    from bot.app import Paperboy
+    from bot.domain import Paper
+
+# What a command needs to run is imported inside it (bot.cli.common says why).
 
 
 def paper(
@@ -19,8 +22,18 @@ def paper(
         Language | None, typer.Option(help="summary language (default: PAPERBOY_LANGUAGE)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep", help="review the full text: problem, method, results, limitations (cited)"
+        ),
+    ] = False,
 ) -> None:
-    """Summarise one paper."""
+    """Summarise one paper (`--deep`: from its full text, each point cited to a section)."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.cli.show import paper_json, print_json, print_message  # noqa: PLC0415
+    from bot.render import render_paper  # noqa: PLC0415
+
     settings = settings_or_exit(quiet=as_json)
 
     async def main() -> None:
@@ -28,15 +41,37 @@ def paper(
             with err.status("looking the paper up…"):
                 found = await app.lookup.find(query)
             language = lang or settings.language
+            if deep:
+                await print_deep(app, found.paper, language, as_json=as_json)
+                return
             with err.status(f"summarising {found.paper.arxiv_id} in {language}…"):
                 summary = await app.summarizer.summarize(found.paper, language)
             if as_json:
                 print_json(paper_json(found.paper, summary))
                 return
             print_message(
-                render_paper(found.paper, summary, await app.votes.tally(found.paper.arxiv_id))
+                render_paper(found.paper, summary, Tally())  # no team here: no team's votes
             )
             for alt in found.alternatives:
                 err.print(f"also matches: {alt.arxiv_id}  {alt.title[:90]}", highlight=False)
 
     run_async(main, settings)
+
+
+async def print_deep(app: Paperboy, paper: Paper, language: Language, *, as_json: bool) -> None:
+    """`--deep`: the same review `/paper deep` posts (full text from arxiv.org, cached)."""
+    from bot.cli.show import print_json, print_message  # noqa: PLC0415
+    from bot.render import render_deep  # noqa: PLC0415
+
+    assert app.services.ask is not None  # Paperboy.open() always wires it
+    with err.status(f"reading {paper.arxiv_id}'s full text and reviewing it in {language}…"):
+        review = await app.services.ask.get().qa.deep(paper, language)
+    if as_json:
+        print_json(
+            {
+                "paper": {"id": paper.arxiv_id, "version": paper.version, "title": paper.title},
+                "deep": review.model_dump(mode="json"),
+            }
+        )
+        return
+    print_message(render_deep(paper, review))

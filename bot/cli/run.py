@@ -3,8 +3,9 @@
 For small installs: one process holds the Slack (Socket Mode or HTTP) and Discord connections,
 runs a job worker (`bot/worker.py`: schedule checks + digests; `--no-worker` when separate
 `paperboy worker` processes do that) and serves /healthz + /metrics on PAPERBOY_HEALTH_PORT —
-or, with `--http`, on the Slack HTTP port next to /slack/events. Each adapter is imported only
-when it runs, so the core never loads a platform SDK it does not need.
+or, with `--http`, on the Slack HTTP port next to /slack/events. The composition root
+(`bot.app.serve_platform`) imports each adapter only when it runs, so the core never loads a
+platform SDK it does not need.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.app import Paperboy
 from bot.cli.common import fail, run_async, settings_or_exit
-from bot.config import Settings
-from bot.services import aio
-from bot.web import Health, serve_health
 
 if TYPE_CHECKING:
-    from adapters.discord.chat import DiscordChat
+    from bot.config import Settings
+
+# What a command needs to run is imported inside it (bot.cli.common says why).
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +70,7 @@ def run(
 
 def choose(target: Target, settings: Settings) -> list[str]:
     """The platforms to run; one clear line when a requested one has no token."""
-    from adapters.ports import configured  # noqa: PLC0415
-
-    available = configured(settings)
+    available = settings.platforms
     if target is Target.all:
         if not available:
             fail("no chat platform configured: set SLACK_BOT_TOKEN and/or DISCORD_TOKEN")
@@ -85,12 +82,26 @@ def choose(target: Target, settings: Settings) -> list[str]:
 
 
 async def serve_all(settings: Settings, platforms: list[str], options: Options) -> None:
-    """Run everything until SIGTERM/SIGINT or until a part fails (its error is raised)."""
+    """Run everything until SIGTERM/SIGINT. A Redis outage ends nothing: the adapters answer
+    what they can meanwhile, the worker waits for Redis and starts again (`keep_working`) and
+    /healthz says 503 naming what is down. A part that ends anyway (a configuration error,
+    such as a refused token or Redis password) ends the process with its error."""
+    from bot.app import Paperboy, serve_platform  # noqa: PLC0415
+    from bot.services import aio  # noqa: PLC0415
+    from bot.web import Health, serve_health  # noqa: PLC0415
     from bot.worker import redis_url_of, running_worker, until_signalled  # noqa: PLC0415
 
-    async with Paperboy.open(settings) as app, AsyncExitStack() as stack:
+    async with Paperboy.open(settings, platforms=platforms) as app, AsyncExitStack() as stack:
         health = Health(app.redis)
-        tasks = [asyncio.create_task(_adapter(app, p, health, options), name=p) for p in platforms]
+        tasks = [
+            asyncio.create_task(
+                serve_platform(
+                    app, p, health, http=options.http, host=options.host, port=options.port
+                ),
+                name=p,
+            )
+            for p in platforms
+        ]
         for task in tasks:
             stack.push_async_callback(_cancel, task)
         if not (options.http and "slack" in platforms):
@@ -111,48 +122,3 @@ async def serve_all(settings: Settings, platforms: list[str], options: Options) 
 async def _cancel(task: asyncio.Task[Any]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-
-
-async def _adapter(app: Paperboy, platform: str, health: Health, options: Options) -> None:
-    """Serve one adapter until cancelled, keeping its /healthz state."""
-    health.set(platform, ok=False, detail="starting")
-    try:
-        if platform == "slack":
-            await _slack(app, health, options)
-        else:
-            await _discord(app, health)
-    except Exception as exc:
-        health.set(platform, ok=False, detail=f"stopped: {type(exc).__name__}")
-        raise
-    health.set(platform, ok=False, detail="stopped")
-
-
-async def _slack(app: Paperboy, health: Health, options: Options) -> None:
-    interval = app.settings.slack_post_interval
-    if not options.http:
-        from adapters.slack.runner import serve as serve_slack  # noqa: PLC0415
-
-        health.set("slack", ok=True, detail="running (Socket Mode)")
-        await serve_slack(app, http=False, interval=interval)
-        return
-    from adapters.slack.app import SlackAdapter  # noqa: PLC0415
-    from adapters.slack.runner import EVENTS_PATH, http_server  # noqa: PLC0415
-
-    async with (
-        SlackAdapter.open(app, http=True, interval=interval) as adapter,
-        # this process's /healthz and /metrics, on the Slack port
-        http_server(adapter, health, host=options.host, port=options.port) as bound,
-    ):
-        log.info("Slack HTTP endpoint on http://%s:%d%s", options.host, bound, EVENTS_PATH)
-        health.set("slack", ok=True, detail="running (HTTP)")
-        await asyncio.Event().wait()
-
-
-async def _discord(app: Paperboy, health: Health) -> None:
-    from adapters.discord.runner import serve as serve_discord  # noqa: PLC0415
-
-    async def ready(_chat: DiscordChat) -> None:
-        health.set("discord", ok=True, detail="connected")
-
-    health.set("discord", ok=False, detail="connecting")
-    await serve_discord(app, on_ready=ready)

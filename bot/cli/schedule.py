@@ -7,20 +7,19 @@ Redis); the workers read them at their next check.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from bot.app import Paperboy
 from bot.cli.common import out, run_async, settings_or_exit
-from bot.cli.show import print_json
-from bot.commands.schedule import describe_topics, parse_sources, split_topics
-from bot.config import Settings
 from bot.domain import ChannelRef, Language
-from bot.services.channels import ChannelConfig
-from bot.services.poster import DigestPoster
-from bot.services.schedule import Schedule, clock_from, due_digest, schedule_of
+
+if TYPE_CHECKING:
+    from bot.app import Paperboy
+    from bot.config import Settings
+    from bot.services.channels import ChannelView
+
+# What a command needs to run is imported inside it (bot.cli.common says why).
 
 schedule_app = typer.Typer(
     name="schedule",
@@ -35,11 +34,14 @@ def list_schedules(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Every known channel: schedule, time zone, next run, and whether this week's is posted."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.cli.show import print_json  # noqa: PLC0415
+
     settings = settings_or_exit(quiet=as_json)
 
     async def main() -> None:
         async with Paperboy.open(settings) as app:
-            rows = [await _row(app, channel) for channel in await app.channels.known_channels()]
+            rows = [await _row(app, view) for view in await app.channels.views()]
         if as_json:
             print_json({"channels": rows})
             return
@@ -48,32 +50,43 @@ def list_schedules(
     run_async(main, settings)
 
 
-async def _row(app: Paperboy, channel: ChannelRef) -> dict[str, Any]:
-    settings = app.settings
-    config = await app.channels.config(channel)
-    schedule = schedule_of(config, default=Schedule.of(settings.schedule, settings.timezone))
-    now = clock_from(settings.test_now)()
+async def _row(app: Paperboy, view: ChannelView) -> dict[str, Any]:
+    from bot.services.schedule import due_digest, posted_now  # noqa: PLC0415
+    from bot.window import window_before  # noqa: PLC0415
+
+    assert view.channel is not None  # views() lists registered channels only
+    schedule, now = view.schedule, app.clock()
     this_week = None
     if schedule is not None:
-        due = due_digest(channel, schedule, now, late_after=timedelta(seconds=settings.late_after))
-        poster = DigestPoster(app.redis, app.channels)
-        this_week = due and {"week": due.week, "posted": await poster.is_done(channel, due.week)}
+        due = due_digest(
+            view.channel,
+            schedule,
+            now,
+            late_after=timedelta(seconds=app.settings.late_after),
+            team=view.team,
+        ) or posted_now(view.channel, view.team, view.zone, now)
+        this_week = {"week": due.week, "posted": await app.poster.is_done(due)}
+    upcoming = schedule.next(now) if schedule else None
     return {
-        "channel": channel.key,
+        "channel": view.channel.key,
+        "team": view.team,
         "digests": schedule is not None,
         "cron": schedule.cron if schedule else None,
-        "timezone": schedule.timezone if schedule else None,
-        "next": schedule.next(now).isoformat() if schedule else None,
+        "timezone": view.zone.key,
+        "next": upcoming.isoformat() if upcoming else None,
+        "covers": window_before(upcoming, view.zone).label(view.language) if upcoming else None,
         "this_week": this_week,
-        "language": config.language or settings.language,
-        "size": config.digest_size or settings.digest_size,
-        "topics": list(config.topics),
-        "categories": list(config.categories),
-        "sources": list(config.sources) or ["hf", "arxiv", "shared"],
+        "language": view.language,
+        "size": view.digest_size,
+        "topics": list(view.topics),
+        "categories": list(view.categories),
+        "sources": list(view.sources),
     }
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
     if not rows:
         out.print("No channels yet: `paperboy schedule set slack:C123` adds one.")
         return
@@ -87,7 +100,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             row["channel"],
             row["cron"] or "off",
             row["timezone"] or "",
-            (row["next"] or "")[:16].replace("T", " "),
+            f"{(row['next'] or '')[:16].replace('T', ' ')} ({row['covers'] or ''})",
             status,
             f"{row['size']} · {row['language']}",
             ", ".join(row["topics"] + row["categories"]),
@@ -108,18 +121,32 @@ def set_schedule(
         str | None, typer.Option(help='keywords and arXiv categories: "llm agents, cs.CL"')
     ] = None,
     sources: Annotated[str | None, typer.Option(help="hf,arxiv,shared or all")] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(help="the channel's team, e.g. slack:T123 (default: the one Paperboy knows)"),
+    ] = None,
 ) -> None:
     """Add a channel, or change its schedule, time zone, size, language, topics or sources."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.commands.schedule import describe  # noqa: PLC0415
+    from bot.services.channels import ChannelConfig  # noqa: PLC0415
+    from bot.services.schedule import BadSchedule  # noqa: PLC0415
+    from bot.services.teams import parse_team  # noqa: PLC0415
+
     settings = settings_or_exit()
     where = ChannelRef.parse(channel)
     changes = _changes(settings, cron, tz, size, lang, topics, sources)
+    owner = parse_team(team) if team else ""
 
     async def main() -> None:
         async with Paperboy.open(settings) as app:
-            current = await app.channels.config(where)
-            merged = _validated(settings, current, changes)
-            await app.channels.set_config(where, merged)
-        _say(settings, where, merged)
+            current = await app.channels.view(where, owner)
+            merged = ChannelConfig.model_validate({**current.stored.model_dump(), **changes})
+            view = await app.channels.store(where, current.team, merged)
+            if view.problem:
+                raise BadSchedule(view.problem)
+            lines = describe(view, app.clock())
+        out.print(f"{where.key} ({view.team}): " + " ".join(lines), highlight=False, markup=False)
 
     run_async(main, settings)
 
@@ -133,6 +160,9 @@ def _changes(
     topics: str | None,
     sources: str | None,
 ) -> dict[str, Any]:
+    from bot.commands.schedule import parse_sources, split_topics  # noqa: PLC0415
+    from bot.services.schedule import Schedule  # noqa: PLC0415
+
     changes: dict[str, Any] = {"digests": True}
     if cron is not None:
         changes["schedule"] = Schedule.of(cron, tz or settings.timezone).cron
@@ -149,37 +179,17 @@ def _changes(
     return changes
 
 
-def _validated(
-    settings: Settings, current: ChannelConfig, changes: dict[str, Any]
-) -> ChannelConfig:
-    merged = ChannelConfig.model_validate({**current.model_dump(), **changes})
-    schedule_of(merged, default=Schedule.of(settings.schedule, settings.timezone))
-    return merged
-
-
-def _say(settings: Settings, channel: ChannelRef, config: ChannelConfig) -> None:
-    schedule = schedule_of(config, default=Schedule.of(settings.schedule, settings.timezone))
-    if schedule is None:
-        out.print(f"{channel.key}: weekly digests off")
-        return
-    upcoming = schedule.next(clock_from(settings.test_now)())
-    out.print(
-        f"{channel.key}: `{schedule.cron}` in {schedule.timezone}; next digest "
-        f"{upcoming:%a %Y-%m-%d %H:%M %Z}. {describe_topics(config)}",
-        highlight=False,
-        markup=False,
-    )
-
-
 @schedule_app.command("off")
 def off(channel: ChannelArg) -> None:
     """Stop a channel's weekly digest (`paperboy schedule set CHANNEL` turns it back on)."""
+    from bot.app import Paperboy  # noqa: PLC0415
+
     settings = settings_or_exit()
     where = ChannelRef.parse(channel)
 
     async def main() -> None:
         async with Paperboy.open(settings) as app:
-            await app.channels.update_config(where, digests=False)
+            await app.channels.update(where, digests=False)
         out.print(f"{where.key}: weekly digests off")
 
     run_async(main, settings)

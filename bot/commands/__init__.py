@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.commands import builtin as _builtin  # noqa: F401  (registers the sub-commands)
+from bot.commands import deep as _deep  # noqa: F401  (deep)
 from bot.commands import schedule as _schedule  # noqa: F401  (schedule, topics)
-from bot.commands.base import CommandContext, CommandRegistry, CommandSpec, Reply, registry
+from bot.commands import team as _team  # noqa: F401  (team link)
+from bot.commands.base import (
+    CommandContext,
+    CommandRegistry,
+    CommandSpec,
+    Reply,
+    Services,
+    language_for,
+    own_language,
+    registry,
+)
 from bot.commands.paper import lookup
 from bot.errors import PaperboyError
 
-if TYPE_CHECKING:
-    from bot.app import Paperboy
+__all__ = [
+    "CommandContext",
+    "CommandRegistry",
+    "CommandSpec",
+    "Reply",
+    "Services",
+    "dispatch",
+    "language_for",
+    "own_language",
+    "registry",
+]
 
-__all__ = ["CommandContext", "CommandRegistry", "CommandSpec", "Reply", "dispatch", "registry"]
 
-
-async def dispatch(app: Paperboy, ctx: CommandContext, text: str) -> Reply:
+async def dispatch(app: Services, ctx: CommandContext, text: str) -> Reply:
     """Run `/paper <text>`: a sub-command when the first word names one, else a paper look-up.
 
     Every error a user can cause comes back as an ephemeral Reply; nothing raises to the adapter
@@ -32,4 +48,4 @@ async def dispatch(app: Paperboy, ctx: CommandContext, text: str) -> Reply:
             return await registry.run(spec, app, ctx, rest)
         return await lookup(app, ctx, text)
     except PaperboyError as exc:
-        return Reply.error(str(exc))
+        return Reply.error(exc.localized(await own_language(app, ctx)))

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, get_args
+from typing import get_args
 
-from bot.commands.base import CommandContext, Reply, registry
+from bot.commands.base import CommandContext, Reply, Services, language_for, own_language, registry
 from bot.domain import Language
+from bot.i18n import N_, t
 from bot.render import Bullets, Context, Heading, RichMessage, render_digest
-from bot.services.digest import DigestRequest
 from bot.text import clean
 from bot.weeks import iso_week, parse_week
-
-if TYPE_CHECKING:
-    from bot.app import Paperboy
 
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "zh": "中文"}
 
 
-@registry.command("help", usage="/paper help", help="Show what Paperboy can do.")
-async def help_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
-    lines = ["`/paper <arXiv id | link | keywords>` — summarise a paper in this channel's language"]
-    lines += [f"`{spec.usage}` — {spec.help}" for spec in registry.specs()]
-    lines.append("React 👍 🔥 ⬆️ (up) or 👎 (down) on a paper message to vote.")
+@registry.command("help", usage="/paper help", help=N_("Show what Paperboy can do."))
+async def help_command(app: Services, ctx: CommandContext, args: str) -> Reply:
+    lang = await own_language(app, ctx)
+    lookup = t("summarise a paper in this channel's language", lang)
+    lines = [f"`/paper <arXiv id | link | keywords>` — {lookup}"]
+    lines += [f"`{spec.usage}` — {t(spec.help, lang)}" for spec in registry.specs()]
+    lines.append(t("React 👍 🔥 ⬆️ (up) or 👎 (down) on a paper message to vote.", lang))
     message = RichMessage((Heading("Paperboy"), Bullets(tuple(lines))), "\n".join(lines))
     return Reply(messages=(message,), ephemeral=True)
 
@@ -29,17 +28,25 @@ async def help_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
 @registry.command(
     "top",
     usage="/paper top [week|all]",
-    help="The team's most voted papers this week or of all time.",
+    help=N_("The team's most voted papers this week or of all time."),
 )
-async def top_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
+async def top_command(app: Services, ctx: CommandContext, args: str) -> Reply:
     scope = args.strip().lower() or "week"
     if scope not in ("week", "all"):
-        return Reply.error("Use `/paper top week` or `/paper top all`.")
+        return Reply.error(
+            t("Use `/paper top week` or `/paper top all`.", await own_language(app, ctx))
+        )
+    lang = await language_for(app, ctx)  # posted in the channel: the channel's language
     week = iso_week() if scope == "week" else None
-    rows = await app.votes.leaderboard(week, limit=10)
-    title = f"🏆 Top papers · {week}" if week else "🏆 Top papers · all time"
+    ledger = await app.teams.ledger(await ctx.team_key(app))
+    rows = await app.votes.leaderboard(ledger, week, limit=10)
+    title = (
+        t("🏆 Top papers · {week}", lang, week=week)
+        if week
+        else t("🏆 Top papers · all time", lang)
+    )
     if not rows:
-        text = "No votes yet. React 👍 on a paper message to vote."
+        text = t("No votes yet. React 👍 on a paper message to vote.", lang)
         return Reply(messages=(RichMessage((Heading(title), Context(text)), text),))
     papers = await app.cache.get_many([arxiv_id for arxiv_id, _ in rows])
     items = tuple(
@@ -52,39 +59,47 @@ async def top_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
 @registry.command(
     "lang",
     usage="/paper lang <en|ko|ja|zh>",
-    help="Set this channel's language (admins).",
+    help=N_("Set this channel's language (admins)."),
     admin_only=True,
 )
-async def lang_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
+async def lang_command(app: Services, ctx: CommandContext, args: str) -> Reply:
     choice = args.strip().lower()
     if choice not in get_args(Language):
-        current = await app.language_for(ctx)
+        current = await language_for(app, ctx)
         return Reply.error(
-            f"This channel reads {LANGUAGE_NAMES[current]} ({current}). "
-            "Choose one of: en, ko, ja, zh — e.g. `/paper lang ko`."
+            t(
+                "This channel reads {name} ({code}). Choose one of: en, ko, ja, zh — e.g. `/paper lang ko`.",
+                await own_language(app, ctx),
+                name=LANGUAGE_NAMES[current],
+                code=current,
+            )
         )
-    await app.channels.update_config(ctx.channel, language=choice)
-    return Reply(text=f"Paperboy will now write in {LANGUAGE_NAMES[choice]} in this channel.")
+    language: Language = choice  # type: ignore[assignment]  (checked against Language above)
+    await app.channels.update(ctx.channel, ctx.team, language=language)
+    return Reply(
+        text=t(
+            "Paperboy will now write in {name} in this channel.",
+            language,
+            name=LANGUAGE_NAMES[language],
+        )
+    )
 
 
 @registry.command(
     "digest",
     usage="/paper digest preview [2024-W11]",
-    help="Preview this week's digest for this channel (only you see it).",
+    help=N_("Preview this week's digest for this channel (only you see it)."),
 )
-async def digest_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
+async def digest_command(app: Services, ctx: CommandContext, args: str) -> Reply:
     words = args.split()
     if not words or words[0] != "preview":
-        return Reply.error("Use `/paper digest preview` (optionally with a week like 2024-W11).")
-    week = parse_week(words[1]) if len(words) > 1 else iso_week()
-    config = await app.channels.config(ctx.channel)
-    request = DigestRequest(
-        week=week,
-        language=await app.language_for(ctx),
-        channel=ctx.channel,
-        limit=config.digest_size or app.settings.digest_size,
-        topics=config.topics,
-        categories=config.categories,
-    )
+        return Reply.error(
+            t(
+                "Use `/paper digest preview` (optionally with a week like 2024-W11).",
+                await own_language(app, ctx),
+            )
+        )
+    week = parse_week(words[1]) if len(words) > 1 else None
+    request = await app.plan(ctx.channel, ctx.team, week=week)
     digest = await app.digests.build(request)
     return Reply(messages=tuple(render_digest(digest)), ephemeral=True)

@@ -15,29 +15,22 @@ from __future__ import annotations
 import re
 import shlex
 from datetime import datetime
-from typing import TYPE_CHECKING, get_args
+from typing import get_args
 
-from bot.commands.base import CommandContext, Reply, registry
-from bot.domain import ChannelRef
+from bot.commands.base import CommandContext, Reply, Services, language_for, own_language, registry
+from bot.domain import Language
 from bot.errors import BadReference
+from bot.i18n import N_, Text, language_name, lazy, lazy_n, moment, render, t, tn
 from bot.render import Bullets, Context, Heading, RichMessage
-from bot.services.channels import ChannelConfig, Source
-from bot.services.schedule import (
-    BadSchedule,
-    Schedule,
-    check_cron,
-    clock_from,
-    schedule_of,
-)
+from bot.services.channels import ChannelConfig, ChannelView, Source
+from bot.services.schedule import BadSchedule, Schedule, check_cron
 from bot.text import clean
-
-if TYPE_CHECKING:
-    from bot.app import Paperboy
+from bot.window import window_before
 
 SOURCE_NAMES: dict[str, str] = {
-    "hf": "Hugging Face trending",
-    "arxiv": "arXiv categories",
-    "shared": "links shared in the channel",
+    "hf": N_("Hugging Face trending"),
+    "arxiv": N_("arXiv categories"),
+    "shared": N_("links shared in the channel"),
 }
 _SOURCE_ALIASES = {"huggingface": "hf", "hugging-face": "hf", "links": "shared", "arXiv": "arxiv"}
 _CATEGORY = re.compile(
@@ -48,7 +41,7 @@ _CATEGORY = re.compile(
 _UPPER_SUBJECTS = ("cs", "stat", "math", "eess", "econ", "q-bio", "q-fin")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 MAX_TOPICS = 20
-USAGE = (
+USAGE = N_(
     'Use `/paper schedule "0 9 * * MON" Asia/Seoul`, `/paper schedule off`, '
     "`/paper schedule size 5` or `/paper schedule sources hf,arxiv,shared`."
 )
@@ -57,56 +50,65 @@ USAGE = (
 @registry.command(
     "schedule",
     usage='/paper schedule ["0 9 * * MON" Asia/Seoul | off | on | size N | sources …]',
-    help="Show or set when this channel's weekly digest is posted (admins).",
+    help=N_("Show or set when this channel's weekly digest is posted (admins)."),
     admin_only=True,
 )
-async def schedule_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
+async def schedule_command(app: Services, ctx: CommandContext, args: str) -> Reply:
     words = _words(args)
     if not words:
-        return await show(app, ctx.channel)
+        return await show(app, ctx)
     head = words[0].lower()
     if head in ("off", "on"):
-        await app.channels.update_config(ctx.channel, digests=head == "on")
+        await app.channels.update(ctx.channel, ctx.team, digests=head == "on")
         if head == "off":
-            return Reply(text="Weekly digests are off in this channel (`/paper schedule on`).")
-        return await _changed(app, ctx.channel, "Weekly digests are on in this channel.")
+            text = N_("Weekly digests are off in this channel (`/paper schedule on`).")
+            return Reply(text=t(text, await language_for(app, ctx)))
+        return await _changed(app, ctx, lazy("Weekly digests are on in this channel."))
     if head == "size":
-        return await _size(app, ctx.channel, words[1:])
+        return await _size(app, ctx, words[1:])
     if head == "sources":
         sources = parse_sources(" ".join(words[1:]))
-        await app.channels.update_config(ctx.channel, sources=sources)
-        return await _changed(app, ctx.channel, "Digest sources updated.")
+        await app.channels.update(ctx.channel, ctx.team, sources=sources)
+        return await _changed(app, ctx, lazy("Digest sources updated."))
     cron, zone = split_schedule(words)
-    config = await app.channels.config(ctx.channel)
-    timezone = zone or config.timezone or app.settings.timezone
-    schedule = Schedule.of(cron, timezone)
-    await app.channels.update_config(
-        ctx.channel, schedule=schedule.cron, timezone=schedule.timezone, digests=True
+    view = await app.channels.view(ctx.channel, ctx.team)
+    schedule = Schedule.of(cron, zone or view.zone.key)
+    await app.channels.update(
+        ctx.channel, ctx.team, schedule=schedule.cron, timezone=schedule.timezone, digests=True
     )
-    return await _changed(app, ctx.channel, "Weekly digest schedule updated.")
+    return await _changed(app, ctx, lazy("Weekly digest schedule updated."))
 
 
 @registry.command(
     "topics",
     usage="/paper topics [keywords, arXiv categories | clear]",
-    help="Show or set the topics and arXiv categories of this channel's digest (admins).",
+    help=N_("Show or set the topics and arXiv categories of this channel's digest (admins)."),
     admin_only=True,
 )
-async def topics_command(app: Paperboy, ctx: CommandContext, args: str) -> Reply:
+async def topics_command(app: Services, ctx: CommandContext, args: str) -> Reply:
     text = args.strip()
     if not text:
-        config = await app.channels.config(ctx.channel)
-        return Reply(text=describe_topics(config), ephemeral=True)
+        view = await app.channels.view(ctx.channel, ctx.team)
+        return Reply(
+            text=describe_topics(view.stored, await own_language(app, ctx)), ephemeral=True
+        )
     topics, categories = ((), ()) if text.lower() in ("clear", "none") else split_topics(text)
-    config = await app.channels.update_config(ctx.channel, topics=topics, categories=categories)
-    return Reply(text=f"Digest topics updated. {describe_topics(config)}")
+    view = await app.channels.update(ctx.channel, ctx.team, topics=topics, categories=categories)
+    topics_now = describe_topics(view.stored, view.language)
+    return Reply(text=t("Digest topics updated. {topics}", view.language, topics=topics_now))
 
 
-async def _size(app: Paperboy, channel: ChannelRef, words: list[str]) -> Reply:
+async def _size(app: Services, ctx: CommandContext, words: list[str]) -> Reply:
     if len(words) != 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= 30:
-        return Reply.error("Use `/paper schedule size N` with N from 1 to 30.")
-    await app.channels.update_config(channel, digest_size=int(words[0]))
-    return await _changed(app, channel, f"Digests here will have {int(words[0])} papers.")
+        text = N_("Use `/paper schedule size N` with N from 1 to 30.")
+        return Reply.error(t(text, await own_language(app, ctx)))
+    size = int(words[0])
+    await app.channels.update(ctx.channel, ctx.team, digest_size=size)
+    return await _changed(
+        app,
+        ctx,
+        lazy_n("Digests here will have {n} paper.", "Digests here will have {n} papers.", size),
+    )
 
 
 # -- parsing ---------------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ def _words(args: str) -> list[str]:
     try:
         return shlex.split(args.translate(_QUOTES))
     except ValueError:
-        raise BadSchedule(f"Unbalanced quotes. {USAGE}") from None
+        raise BadSchedule(lazy("Unbalanced quotes. {usage}", usage=lazy(USAGE))) from None
 
 
 def split_schedule(words: list[str]) -> tuple[str, str | None]:
@@ -123,7 +125,7 @@ def split_schedule(words: list[str]) -> tuple[str, str | None]:
         return check_cron(" ".join(words[:5])), (words[5] if len(words) == 6 else None)
     if len(words) in (1, 2):
         return check_cron(words[0]), (words[1] if len(words) == 2 else None)
-    raise BadSchedule(f"I could not read that schedule. {USAGE}")
+    raise BadSchedule(lazy("I could not read that schedule. {usage}", usage=lazy(USAGE)))
 
 
 def parse_sources(text: str) -> tuple[Source, ...]:
@@ -136,7 +138,9 @@ def parse_sources(text: str) -> tuple[Source, ...]:
         key = _SOURCE_ALIASES.get(name, name.lower())
         source = next((s for s in get_args(Source) if s == key), None)
         if source is None:
-            raise BadReference(f"Unknown source {name[:30]!r}: choose from hf, arxiv, shared.")
+            raise BadReference(
+                lazy("Unknown source {name}: choose from hf, arxiv, shared.", name=repr(name[:30]))
+            )
         if source not in chosen:
             chosen.append(source)
     return tuple(chosen)
@@ -154,7 +158,7 @@ def split_topics(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if phrase:
             topics.append(phrase.lower())
     if len(topics) + len(categories) > MAX_TOPICS:
-        raise BadReference(f"At most {MAX_TOPICS} topics and categories, please.")
+        raise BadReference(lazy("At most {n} topics and categories, please.", n=MAX_TOPICS))
     return tuple(dict.fromkeys(topics)), tuple(dict.fromkeys(categories))
 
 
@@ -167,49 +171,65 @@ def _category(word: str) -> str:
 
 
 # -- showing ---------------------------------------------------------------------------------------
-async def show(app: Paperboy, channel: ChannelRef) -> Reply:
+async def show(app: Services, ctx: CommandContext) -> Reply:
     """The channel's digest settings and next run, only to the admin who asked."""
-    lines = await describe(app, channel)
+    lang = await own_language(app, ctx)
+    lines = describe(await app.channels.view(ctx.channel, ctx.team), app.clock(), lang)
+    heading = Heading(t("📅 Weekly digest in this channel", lang))
     message = RichMessage(
-        (Heading("📅 Weekly digest in this channel"), Bullets(tuple(lines)), Context(USAGE)),
-        "\n".join(lines),
+        (heading, Bullets(tuple(lines)), Context(t(USAGE, lang))), "\n".join(lines)
     )
     return Reply(messages=(message,), ephemeral=True)
 
 
-async def _changed(app: Paperboy, channel: ChannelRef, what: str) -> Reply:
-    lines = await describe(app, channel)
-    return Reply(text=f"{what} {lines[0]}")
+async def _changed(app: Services, ctx: CommandContext, what: Text) -> Reply:
+    """A change, confirmed in the channel (in its language, the new one included)."""
+    view = await app.channels.view(ctx.channel, ctx.team)
+    lines = describe(view, app.clock(), view.language)
+    return Reply(text=f"{what.render(view.language)} {lines[0]}")
 
 
-async def describe(app: Paperboy, channel: ChannelRef) -> list[str]:
-    config = await app.channels.config(channel)
-    settings = app.settings
-    default = Schedule.of(settings.schedule, settings.timezone)
-    try:
-        schedule = schedule_of(config, default=default)
-    except BadSchedule as exc:
-        return [f"The stored schedule cannot be used: {exc}"]
-    size = config.digest_size or settings.digest_size
-    sources = ", ".join(SOURCE_NAMES[s] for s in (config.sources or get_args(Source)))
+def describe(view: ChannelView, now: datetime, language: Language) -> list[str]:
+    """A channel's digest settings as lines in `language`, the same in chat and in the CLI."""
+    if view.problem:
+        problem = render(view.problem, language)
+        return [t("The stored schedule cannot be used: {problem}", language, problem=problem)]
+    sources = ", ".join(t(SOURCE_NAMES[s], language) for s in view.sources)
+    size = tn(
+        "{n} paper, in {language}",
+        "{n} papers, in {language}",
+        view.digest_size,
+        language,
+        language=language_name(view.language, language),
+    )
     return [
-        describe_schedule(schedule, config, clock_from(settings.test_now)()),
-        f"{size} papers, in {config.language or settings.language}",
-        describe_topics(config),
-        f"Sources: {sources}.",
+        describe_schedule(view, now, language),
+        size,
+        describe_topics(view.stored, language),
+        t("Sources: {sources}.", language, sources=sources),
     ]
 
 
-def describe_schedule(schedule: Schedule | None, config: ChannelConfig, now: datetime) -> str:
+def describe_schedule(view: ChannelView, now: datetime, language: Language) -> str:
+    """When the next digest comes and which days it will cover, in the channel's zone."""
+    schedule = view.schedule
     if schedule is None:
-        return "Weekly digests are off (`/paper schedule on`)."
+        return t("Weekly digests are off (`/paper schedule on`).", language)
     upcoming = schedule.next(now)
-    origin = "" if config.schedule or config.timezone else " (the default)"
-    when = upcoming.strftime("%a %Y-%m-%d %H:%M %Z")
-    return f"Schedule: {schedule.describe()}{origin}; next digest {when}."
+    values = {
+        "schedule": schedule.describe(),
+        "when": moment(upcoming, language),
+        "covers": window_before(upcoming, view.zone).label(language),
+    }
+    if view.default_schedule:
+        text = N_("Schedule: {schedule} (the default); next digest {when}, covering {covers}.")
+        return t(text, language, **values)
+    return t("Schedule: {schedule}; next digest {when}, covering {covers}.", language, **values)
 
 
-def describe_topics(config: ChannelConfig) -> str:
-    topics = ", ".join(config.topics) or "none"
-    categories = ", ".join(config.categories) or "none"
-    return f"Topics: {topics}; arXiv categories: {categories}."
+def describe_topics(config: ChannelConfig, language: Language) -> str:
+    none = t("none", language)
+    topics = ", ".join(config.topics) or none
+    categories = ", ".join(config.categories) or none
+    text = N_("Topics: {topics}; arXiv categories: {categories}.")
+    return t(text, language, topics=topics, categories=categories)

@@ -13,6 +13,7 @@ from bot.domain.models import (
     SummarySource,
     Tally,
     VoteChange,
+    Why,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "SummarySource",
     "Tally",
     "VoteChange",
+    "Why",
 ]

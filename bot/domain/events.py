@@ -13,6 +13,7 @@ class ReactionChanged(_Frozen):
     emoji: str
     added: bool
     event_id: str | None = None
+    team: str = ""  # the team key (slack:T123, discord:456, slack:@U1 for DMs); see bot.keys
 
 
 class MessagePosted(_Frozen):
@@ -21,3 +22,4 @@ class MessagePosted(_Frozen):
     message: MessageRef
     user: str
     text: str
+    team: str = ""

@@ -6,7 +6,7 @@ serialisation; every model is frozen so a value handed to an adapter cannot chan
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,7 +16,6 @@ from bot.errors import BadReference
 Language = Literal["en", "ko", "ja", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "ko", "ja", "zh")
 SummarySource = Literal["llm", "extractive"]
-Platform = Literal["slack", "discord", "cli"]
 
 
 class _Frozen(BaseModel):
@@ -53,10 +52,6 @@ class Paper(_Frozen):
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.versioned_id}"
-
-    @property
-    def html_url(self) -> str:
-        return f"https://arxiv.org/html/{self.versioned_id}"
 
     @property
     def hf_url(self) -> str:
@@ -149,18 +144,35 @@ class VoteChange(_Frozen):
         return self.previous != self.current
 
 
+class Why(_Frozen):
+    """What lifted a paper into a digest: facts only, put into words in the digest's language
+    when it is shown (`bot.render.explain`)."""
+
+    up: int = 0  # the team's votes
+    down: int = 0
+    upvotes: int = 0  # Hugging Face upvotes
+    topics: tuple[str, ...] = ()  # the channel's topics it matches
+    shared: int = 0  # messages in the channel that linked it
+    new: bool = False  # nothing else to say: it is new this week
+
+
 class DigestItem(_Frozen):
     paper: Paper
     summary: Summary
     score: float
-    why: str
+    why: Why | str = Why()  # str: digests stored before reasons were facts
     tally: Tally = Tally()
 
 
 class Digest(_Frozen):
+    """One channel's digest: `week` is the ISO week it covers (or that it was posted in, for a
+    window that is not one ISO week); `first`..`last` the days it covers (`bot.window`)."""
+
     channel: ChannelRef | None
     week: str
     language: Language
+    first: date | None = None
+    last: date | None = None
     trend: str
     trend_source: SummarySource
     items: tuple[DigestItem, ...] = ()

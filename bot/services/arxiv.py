@@ -31,6 +31,7 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.domain import Paper
 from bot.errors import BadReference, UpstreamError
+from bot.i18n import N_, Text, lazy
 from bot.refs import HINT, ArxivRef, parse_id
 from bot.services.http import get_with_retry
 from bot.services.paper_cache import PaperCache
@@ -64,7 +65,7 @@ def build_search_query(text: str) -> str:
         return folded
     words = [w for w in _WORD.findall(folded) if w.lower() not in _BOOLEAN][:MAX_TERMS]
     if not words:
-        raise BadReference("Give a few words to search arXiv for.")
+        raise BadReference(lazy("Give a few words to search arXiv for."))
     return " AND ".join(f"all:{w}" if w.isalnum() and w.isascii() else f'all:"{w}"' for w in words)
 
 
@@ -72,7 +73,12 @@ def category_query(categories: Sequence[str], since: datetime, until: datetime) 
     """`(cat:a OR cat:b) AND submittedDate:[since TO until]`; BadReference for a bad category."""
     for category in categories:
         if not _CATEGORY.fullmatch(category):
-            raise BadReference(f"{sanitize(category[:40])} is not an arXiv category (like cs.CL).")
+            raise BadReference(
+                lazy(
+                    "{category} is not an arXiv category (like cs.CL).",
+                    category=sanitize(category[:40]),
+                )
+            )
     cats = " OR ".join(f"cat:{category}" for category in categories)
     return f"({cats}) AND submittedDate:[{since:%Y%m%d%H%M} TO {until:%Y%m%d%H%M}]"
 
@@ -84,19 +90,26 @@ def parse_feed(content: bytes, status: int = 200) -> list[Paper]:
         if _ERROR_ID.match(entry.get("id", "")):
             raise BadReference(_error_text(entry))
     if status >= 400:
-        raise UpstreamError(f"arXiv refused the request (HTTP {status}); try again later")
+        raise UpstreamError(
+            lazy("arXiv refused the request (HTTP {status}); try again later", status=str(status))
+        )
     if not feed.get("version"):
         raise UpstreamError(
-            "arXiv sent an answer that is not an Atom feed; try again in a few minutes"
+            lazy("arXiv sent an answer that is not an Atom feed; try again in a few minutes")
         )
     papers = [_paper(entry) for entry in feed.entries]
     return [paper for paper in papers if paper is not None]
 
 
-def _error_text(entry: Mapping[str, Any]) -> str:
-    reason = clean(str(entry.get("summary") or "it did not say why")).rstrip(".")
-    advice = f" {HINT}." if "id" in reason.lower() else ""
-    return f"arXiv could not read that request: {reason}.{advice}"
+def _error_text(entry: Mapping[str, Any]) -> Text:
+    """arXiv's own reason (English, as arXiv wrote it) inside our sentence."""
+    reason = clean(str(entry.get("summary") or "")).rstrip(".")
+    if not reason:
+        return lazy("arXiv could not read that request and did not say why.")
+    if "id" in reason.lower():
+        text = N_("arXiv could not read that request: {reason}. {hint}.")
+        return lazy(text, reason=reason, hint=HINT)
+    return lazy("arXiv could not read that request: {reason}.", reason=reason)
 
 
 def _paper(entry: Mapping[str, Any]) -> Paper | None:
@@ -114,7 +127,7 @@ def _paper(entry: Mapping[str, Any]) -> Paper | None:
                 clean_tex(a.get("name")) for a in entry.get("authors", []) if a.get("name")
             ),
             abstract=clean_tex(entry.get("summary")),
-            categories=tuple(t["term"] for t in entry.get("tags", []) if t.get("term")),
+            categories=tuple(tag["term"] for tag in entry.get("tags", []) if tag.get("term")),
             primary_category=(entry.get("arxiv_primary_category") or {}).get("term"),
             published=_when(entry, "published"),
             updated=_when(entry, "updated"),
@@ -169,7 +182,8 @@ class ArxivClient:
         """Papers keyed by the id as asked; cache first, then `id_list` batches of <= 100."""
         asked = list(dict.fromkeys(i.strip() for i in arxiv_ids if i.strip()))
         if any("," in i or any(c.isspace() for c in i) for i in asked):
-            raise BadReference(f"Give arXiv ids one by one, without commas or spaces. {HINT}.")
+            text = N_("Give arXiv ids one by one, without commas or spaces. {hint}.")
+            raise BadReference(lazy(text, hint=HINT))
         wire = {i: _wire_id(i) for i in asked}
         cached = await self.cache.get_many(list(wire.values()))
         found = {i: clean_paper(cached[w]) for i, w in wire.items() if w in cached}
@@ -197,22 +211,29 @@ class ArxivClient:
         return papers
 
     async def search_category(
-        self, categories: Sequence[str], *, since: datetime, max_results: int = 50
+        self,
+        categories: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        max_results: int = 50,
     ) -> list[Paper]:
-        """Newest papers in `categories` submitted since `since` (naive means UTC), newest first."""
+        """Newest papers in `categories` submitted from `since` to `until` (default now; naive
+        means UTC), newest first."""
         cats = [c.strip() for c in categories if c.strip()]
         if not cats:
             return []
         start = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        end = (until or datetime.now(UTC)).astimezone(UTC)
         params: Params = {
-            "search_query": category_query(cats, start, datetime.now(UTC)),
+            "search_query": category_query(cats, start, end),
             "start": 0,
             "max_results": max(1, min(max_results, MAX_RESULTS)),
             "sortBy": "submittedDate",
             "sortOrder": "descending",
         }
         answer = await self._query(params)
-        papers = [p for p in answer if p.published is None or p.published >= start]
+        papers = [p for p in answer if p.published is None or start <= p.published < end]
         await self.cache.put_many(papers)
         return papers
 

@@ -11,31 +11,76 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.domain import ChannelRef, Digest, DigestItem, Language, Paper, Summary
 from bot.errors import PaperboyError
+from bot.i18n import N_, t
 from bot.ports import PaperSource, Summarizer, TrendingSource
-from bot.services.channels import ChannelStore
+from bot.services.channels import ChannelStore, ChannelView
 from bot.services.ranking import Candidate, Ranked, rank
 from bot.services.votes import VoteStore
-from bot.weeks import week_bounds
+from bot.weeks import iso_week
+from bot.window import Window, window_before, window_of_week
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+_EMPTY_REASONS = {
+    "hf": N_("Hugging Face listed none"),
+    "shared": N_("no one shared a paper here"),
+    "arxiv": N_("the channel's arXiv categories matched nothing"),
+}
 
 
 @dataclass(frozen=True)
-class DigestRequest:
-    week: str
+class DigestPlan:
+    """Everything a digest is built from: whose votes, which days, in what language, of what.
+
+    Made only by `plan_digest()`, so the preview in chat, `paperboy digest --preview`, `--post`
+    and the scheduled job build the same digest for the same channel and moment.
+    """
+
+    channel: ChannelRef | None
+    ledger: tuple[str, ...]  # the team keys whose votes rank it (bot.services.teams)
+    window: Window
+    week: str  # the ISO week the window is, else the posting week
     language: Language
-    limit: int = 10
-    channel: ChannelRef | None = None
+    limit: int
+    sources: tuple[str, ...]  # "hf", "arxiv", "shared"
     topics: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()  # "hf", "arxiv", "shared"; empty = all
+    team: str = ""
 
     def uses(self, source: str) -> bool:
-        return not self.sources or source in self.sources
+        return source in self.sources
+
+
+def plan_digest(
+    view: ChannelView,
+    ledger: tuple[str, ...],
+    *,
+    run: datetime | None = None,
+    week: str | None = None,
+    posting_week: str | None = None,
+) -> DigestPlan:
+    """The plan of `view`'s digest for a run at `run` (the window before it) or for ISO
+    `week` (that week, Monday to Sunday in the channel's zone)."""
+    if week is not None:
+        window = window_of_week(week, view.zone)
+    else:
+        window = window_before(run or datetime.now(UTC), view.zone)
+    return DigestPlan(
+        channel=view.channel,
+        ledger=ledger,
+        window=window,
+        week=window.iso_week or posting_week or iso_week(run),
+        language=view.language,
+        limit=view.digest_size,
+        sources=view.sources,
+        topics=view.topics,
+        categories=view.categories,
+        team=view.team,
+    )
 
 
 @dataclass
@@ -43,7 +88,7 @@ class _Gathered:
     papers: dict[str, Paper] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=dict)
     shared: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, PaperboyError]] = field(default_factory=list)  # source, error
 
     def add(self, papers: list[Paper], source: str) -> None:
         for paper in papers:
@@ -70,10 +115,10 @@ class DigestService:
         self._channels = channels
         self._concurrency = concurrency
 
-    async def build(self, req: DigestRequest, progress: Progress | None = None) -> Digest:
-        """The digest for `req`: ranked picks with summaries and a trend paragraph."""
+    async def build(self, req: DigestPlan, progress: Progress | None = None) -> Digest:
+        """The digest `req` plans: ranked picks with summaries and a trend paragraph."""
         say = progress or (lambda _msg: None)
-        say(f"gathering candidates for {req.week}")
+        say(f"gathering candidates for {req.window.first} to {req.window.last}")
         gathered = await self._gather(req)
         if not gathered.papers:
             return self._empty(req, gathered.problems)
@@ -85,29 +130,40 @@ class DigestService:
         return Digest(
             channel=req.channel,
             week=req.week,
+            first=req.window.first,
+            last=req.window.last,
             language=req.language,
             trend=trend,
             trend_source="llm" if used_llm else "extractive",
             items=tuple(items),
         )
 
-    async def _gather(self, req: DigestRequest) -> _Gathered:
+    async def _gather(self, req: DigestPlan) -> _Gathered:
         out = _Gathered()
-        start, _end = week_bounds(req.week)
+        window = req.window
         if req.uses("hf"):
-            await self._collect(out, "Hugging Face", "hf", lambda: self._trending.week(req.week))
+            await self._collect(out, "Hugging Face", "hf", lambda: self._trending_in(window))
         if req.categories and req.uses("arxiv"):
             await self._collect(
                 out,
                 "arXiv",
                 "arxiv",
-                lambda: self._papers.search_category(req.categories, since=start, max_results=100),
+                lambda: self._papers.search_category(
+                    req.categories, since=window.start, until=window.end, max_results=100
+                ),
             )
         if req.channel is not None and req.uses("shared"):
-            out.shared = await self._channels.shared(req.channel, req.week)
+            out.shared = await self._channels.shared(req.team, req.channel, window)
             if out.shared:
                 await self._collect(out, "arXiv", "shared", lambda: self._shared_papers(out.shared))
         return out
+
+    async def _trending_in(self, window: Window) -> list[Paper]:
+        """Hugging Face's papers of the window's days: one call for an ISO week, else a day each."""
+        if window.iso_week is not None:
+            return await self._trending.week(window.iso_week)
+        days = await asyncio.gather(*(self._trending.daily(day) for day in window.days()))
+        return [paper for day in days for paper in day]
 
     async def _shared_papers(self, shared: dict[str, int]) -> list[Paper]:
         return list((await self._papers.fetch(list(shared))).values())
@@ -119,11 +175,11 @@ class DigestService:
             out.add(await call(), source)
         except PaperboyError as exc:
             log.warning("digest source %s failed: %s", name, exc)
-            out.problems.append(f"{name}: {exc}")
+            out.problems.append((name, exc))
 
-    async def _rank(self, req: DigestRequest, gathered: _Gathered) -> list[Ranked]:
+    async def _rank(self, req: DigestPlan, gathered: _Gathered) -> list[Ranked]:
         ids = list(gathered.papers)
-        tallies = await self._votes.tallies(ids)
+        tallies = await self._votes.tallies(req.ledger, ids)
         candidates = [
             Candidate(
                 paper=gathered.papers[i],
@@ -133,7 +189,9 @@ class DigestService:
             )
             for i in ids
         ]
-        return rank(candidates, topics=req.topics + req.categories, limit=req.limit)
+        return rank(
+            candidates, topics=req.topics + req.categories, limit=req.limit, window=req.window
+        )
 
     async def _summarise(
         self, picks: list[Ranked], language: Language, say: Progress
@@ -159,18 +217,25 @@ class DigestService:
         ]
 
     @staticmethod
-    def _empty(req: DigestRequest, problems: list[str]) -> Digest:
+    def _empty(req: DigestPlan, problems: list[tuple[str, PaperboyError]]) -> Digest:
+        lang = req.language
         if problems:
-            reason = "No digest this week: " + "; ".join(problems)
+            failed = "; ".join(f"{name}: {exc.localized(lang)}" for name, exc in problems)
+            reason = t("No digest this week: {problems}", lang, problems=failed)
         else:
-            reason = (
-                f"No papers for {req.week}: Hugging Face listed none, no one shared a paper "
-                "here, and the channel's arXiv categories matched nothing (arXiv lists "
-                "nothing on weekends and holidays). Share a link to add one."
+            reasons = (t(_EMPTY_REASONS[s], lang) for s in req.sources if s in _EMPTY_REASONS)
+            reason = t(
+                "No papers for {days}: {reasons} (arXiv lists nothing on weekends and "
+                "holidays). Share a link to add one.",
+                lang,
+                days=req.window.label(lang),
+                reasons=", ".join(reasons),
             )
         return Digest(
             channel=req.channel,
             week=req.week,
+            first=req.window.first,
+            last=req.window.last,
             language=req.language,
             trend="",
             trend_source="extractive",

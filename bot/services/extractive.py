@@ -8,7 +8,7 @@ abstract (YAKE, which runs offline on the text alone). The trend paragraph names
 week's papers share and the top titles, from a template per language.
 
 Paper text goes through `clean_tex` (idempotent, so papers the sources already cleaned are
-unchanged). User-facing strings live together in `_TREND` and `_NO_KEY_HINT` (one small dict per language).
+unchanged). User-facing sentences are gettext messages (`bot.i18n`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from functools import cache
 import yake
 
 from bot.domain import Language, Paper, Summary
+from bot.i18n import language_name, t, tn
 from bot.text import clean_tex, sentences
 
 MAX_POINTS = 5
@@ -173,30 +174,6 @@ def extractive_summary(paper: Paper, language: Language) -> Summary:
 
 # -- the week's trend paragraph ------------------------------------------------------------------
 
-_TREND: dict[Language, tuple[str, str, str]] = {
-    "en": (
-        "This week's {n} picks centre on {themes}.",
-        "Leading the list: {titles}.",
-        "No papers were picked this week.",
-    ),
-    "ko": (
-        "이번 주 선정된 논문 {n}편의 공통 주제: {themes}.",
-        "주요 논문: {titles}.",
-        "이번 주에는 선정된 논문이 없습니다.",
-    ),
-    "ja": (
-        "今週選ばれた{n}本の論文は主に{themes}を扱っています。",
-        "注目の論文：{titles}。",
-        "今週選ばれた論文はありません。",
-    ),
-    "zh": ("本周精选的{n}篇论文主要涉及{themes}。", "重点论文：{titles}。", "本周没有精选论文。"),
-}
-_NO_KEY_HINT: dict[Language, str] = {
-    "en": "Tip: with an LLM API key (OPENAI_API_KEY), Paperboy summarises every paper in English.",
-    "ko": "팁: LLM API 키(OPENAI_API_KEY)를 설정하면 논문마다 한국어 요약을 받아볼 수 있습니다.",
-    "ja": "ヒント：LLMのAPIキー（OPENAI_API_KEY）を設定すると、論文ごとに日本語の要約が届きます。",
-    "zh": "提示：设置 LLM API 密钥（OPENAI_API_KEY）后，每篇论文都会附上中文摘要。",
-}
 _SEPARATOR: dict[Language, str] = {"en": ", ", "ko": ", ", "ja": "、", "zh": "、"}
 _QUOTES: dict[Language, tuple[str, str]] = {
     "en": ("“", "”"),
@@ -208,7 +185,11 @@ _QUOTES: dict[Language, tuple[str, str]] = {
 
 def no_key_hint(language: Language) -> str:
     """One line, in `language`, saying that an API key brings summaries in that language."""
-    return _NO_KEY_HINT[language]
+    return t(
+        "Tip: with an LLM API key (OPENAI_API_KEY), Paperboy summarises every paper in {language}.",
+        language,
+        language=language_name(language, language),
+    )
 
 
 def _paper_themes(paper: Paper) -> list[str]:
@@ -255,13 +236,19 @@ def trend_paragraph(
     papers: Sequence[Paper], language: Language, top: int = 3, *, hint: bool = False
 ) -> str:
     """A paragraph in `language` naming the common themes and the top titles (+ the key hint)."""
-    themes_tpl, titles_tpl, empty = _TREND[language]
     joiner = "" if language in ("ja", "zh") else " "
     tail = joiner + no_key_hint(language) if hint else ""
     if not papers:
-        return empty + tail
+        return t("No papers were picked this week.", language) + tail
     sep, (left, right) = _SEPARATOR[language], _QUOTES[language]
     themes = sep.join(common_themes(papers)) or clean_tex(papers[0].title)
     titles = sep.join(f"{left}{clean_tex(p.title)}{right}" for p in papers[:top])
-    first = themes_tpl.format(n=len(papers), themes=themes)
-    return clean_tex(first + joiner + titles_tpl.format(titles=titles) + tail)
+    first = tn(
+        "This week's {n} pick centres on {themes}.",
+        "This week's {n} picks centre on {themes}.",
+        len(papers),
+        language,
+        themes=themes,
+    )
+    leading = t("Leading the list: {titles}.", language, titles=titles)
+    return clean_tex(first + joiner + leading + tail)

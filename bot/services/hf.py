@@ -28,34 +28,20 @@ from pydantic import ValidationError
 
 from bot.domain import Paper
 from bot.errors import BadReference, UpstreamError
+from bot.i18n import N_, lazy
 from bot.refs import parse_id
 from bot.services.http import get_with_retry
 from bot.services.paper_cache import PaperCache
 from bot.text import clean_tex
+from bot.weeks import parse_week
 
 log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 100  # the most items the API gives per request (default 50)
 MAX_KEYWORDS = 20
-_ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 _LINK = re.compile(r"https?://[^\s<>\"']{1,500}")
 WHAT = "Hugging Face"
-
-
-def validate_week(iso_week: str) -> str:
-    """`iso_week` if it names a real ISO week (`2024-W11`); BadReference otherwise."""
-    match = _ISO_WEEK.fullmatch(iso_week.strip())
-    if match is None or not _week_exists(int(match[1]), int(match[2])):
-        raise BadReference("Weeks look like 2024-W11 (ISO year, W, two-digit week number).")
-    return match[0]
-
-
-def _week_exists(year: int, week: int) -> bool:
-    try:
-        date.fromisocalendar(year, week, 1)
-    except ValueError:
-        return False
-    return True
+UNREADABLE = N_("{source} sent an answer Paperboy cannot read; try again later")
 
 
 def parse_paper(data: Mapping[str, Any], fallback: Mapping[str, Any] | None = None) -> Paper | None:
@@ -84,7 +70,7 @@ def parse_paper(data: Mapping[str, Any], fallback: Mapping[str, Any] | None = No
 def parse_daily(data: object) -> list[Paper]:
     """Papers of a `daily_papers` answer, one per id (highest upvotes kept), malformed skipped."""
     if not isinstance(data, list):
-        raise UpstreamError(f"{WHAT} sent an answer Paperboy cannot read; try again later")
+        raise UpstreamError(lazy(UNREADABLE, source=WHAT))
     papers = []
     for item in data:
         inner = item.get("paper") if isinstance(item, dict) else None
@@ -130,7 +116,7 @@ class HuggingFaceClient:
 
     async def week(self, iso_week: str) -> list[Paper]:
         """The papers featured in ISO week `iso_week` (`2024-W11`), one per id."""
-        return await self._list({"week": validate_week(iso_week), "limit": PAGE_LIMIT})
+        return await self._list({"week": parse_week(iso_week), "limit": PAGE_LIMIT})
 
     async def paper(self, arxiv_id: str) -> Paper | None:
         """What Hugging Face knows of one paper; None when it has no page for it."""
@@ -143,7 +129,7 @@ class HuggingFaceClient:
         data = _json(response)
         paper = parse_paper(data) if isinstance(data, dict) else None
         if paper is None:
-            raise UpstreamError(f"{WHAT} sent a paper Paperboy cannot read; try again later")
+            raise UpstreamError(lazy(UNREADABLE, source=WHAT))
         await self._remember([paper])
         return paper
 
@@ -170,14 +156,16 @@ class HuggingFaceClient:
 def _json(response: httpx.Response) -> object:
     if response.status_code != 200:
         raise UpstreamError(
-            f"{WHAT} refused the request (HTTP {response.status_code}); try again later"
+            lazy(
+                "{source} refused the request (HTTP {status}); try again later",
+                source=WHAT,
+                status=str(response.status_code),
+            )
         )
     try:
         return response.json()
     except ValueError:
-        raise UpstreamError(
-            f"{WHAT} sent an answer Paperboy cannot read; try again later"
-        ) from None
+        raise UpstreamError(lazy(UNREADABLE, source=WHAT)) from None
 
 
 def _ref(value: object) -> str | None:

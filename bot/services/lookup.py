@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.domain import Paper
 from bot.errors import PaperNotFound, UpstreamError
+from bot.i18n import lazy
 from bot.ports import PaperSource, TrendingSource
 from bot.refs import ArxivRef, KeywordQuery, parse_reference
 from bot.services.paper_cache import PaperCache
@@ -39,7 +40,10 @@ class PaperLookup:
         paper = found.get(ref.versioned) or next(iter(found.values()), None)
         if paper is None:
             raise PaperNotFound(
-                f"arXiv has no paper {ref.versioned}. Check the id, or try a few title keywords."
+                lazy(
+                    "arXiv has no paper {id}. Check the id, or try a few title keywords.",
+                    id=ref.versioned,
+                )
             )
         return await self._with_hf(paper)
 
@@ -54,8 +58,11 @@ class PaperLookup:
         merged = list({p.arxiv_id: p for p in [*searched, *known]}.values())
         if not merged:
             raise PaperNotFound(
-                f"No arXiv paper matches “{query.text[:80]}”. Try other keywords, an arXiv id "
-                "(2403.09629) or a link."
+                lazy(
+                    "No arXiv paper matches “{query}”. Try other keywords, an arXiv id "
+                    "(2403.09629) or a link.",
+                    query=query.text[:80],
+                )
             )
         best = await self._with_hf(merged[0])
         return Found(best, tuple(merged[1 : 1 + ALTERNATIVES]))

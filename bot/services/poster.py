@@ -1,6 +1,6 @@
 """Delivering a digest exactly once per (channel, ISO week), resumably.
 
-The key `pb:digest:{platform}:{channel}:{week}` names one delivery. A lease (SET NX PX) lets
+The key `keys.digest(team, channel, week)` names one delivery. A lease (SET NX PX) lets
 only one worker deliver at a time; the built digest is stored before the first post so a
 resumed delivery posts the same content; each message's index is recorded as soon as it is
 posted, so a worker killed mid-digest and restarted continues after the last posted message.
@@ -23,18 +23,23 @@ from enum import StrEnum
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot import metrics
-from bot.domain import ChannelRef, Digest
+from bot import keys, metrics
+from bot.domain import Digest
 from bot.ports import ChatPort
 from bot.render import render_digest
 from bot.services import aio
 from bot.services.aio import done
 from bot.services.channels import ChannelStore
 from bot.services.locks import TokenLocks
+from bot.services.schedule import DueDigest
 
 log = logging.getLogger(__name__)
 LEASE_MS = 5 * 60 * 1000
 KEEP = 60 * 86400
+
+
+def _key(due: DueDigest) -> str:
+    return keys.digest(due.team, due.channel.key, due.week)
 
 
 class Outcome(StrEnum):
@@ -49,10 +54,6 @@ class Delivery:
     posted: int = 0
 
 
-def digest_key(channel: ChannelRef, week: str) -> str:
-    return f"pb:digest:{channel.key}:{week}"
-
-
 class DigestPoster:
     def __init__(
         self, redis: Redis, channels: ChannelStore, *, lease: float = LEASE_MS / 1000
@@ -62,31 +63,26 @@ class DigestPoster:
         self._lease_ms = max(100, int(lease * 1000))
         self._locks = TokenLocks(redis)
 
-    async def is_done(self, channel: ChannelRef, week: str) -> bool:
-        return bool(await self._redis.exists(f"{digest_key(channel, week)}:done"))
+    async def is_done(self, due: DueDigest) -> bool:
+        return bool(await self._redis.exists(f"{_key(due)}:done"))
 
     async def deliver(
-        self,
-        chat: ChatPort,
-        channel: ChannelRef,
-        week: str,
-        build: Callable[[], Awaitable[Digest]],
-        *,
-        late: bool = False,
+        self, chat: ChatPort, due: DueDigest, build: Callable[[], Awaitable[Digest]]
     ) -> Delivery:
-        """Post the week's digest in `channel` unless it was already posted or is being posted."""
-        key = digest_key(channel, week)
-        if await self.is_done(channel, week):
+        """Post `due` (a channel's digest of one week) unless it was already posted or is being
+        posted; it says it is late when `due.late`."""
+        key, channel, late = _key(due), due.channel, due.late
+        if await self.is_done(due):
             return Delivery(Outcome.ALREADY_DONE)
         token = TokenLocks.new_token()
         if not await self._locks.acquire(f"{key}:lease", token, self._lease_ms):
             return Delivery(Outcome.BUSY)
         try:
             async with self._heartbeat(key, token):
-                if await self.is_done(channel, week):  # finished between our check and the lease
+                if await self.is_done(due):  # finished between our check and the lease
                     return Delivery(Outcome.ALREADY_DONE)
                 digest = await self._content(key, build)
-                posted = await self._post_missing(chat, channel, key, token, digest, late=late)
+                posted = await self._post_missing(chat, due, key, token, digest)
                 await self._redis.set(f"{key}:done", b"1", ex=KEEP)
         except Exception:
             metrics.DIGESTS_FAILED.labels(platform=channel.platform).inc()
@@ -121,18 +117,12 @@ class DigestPoster:
         return Digest.model_validate_json(raw) if raw else digest
 
     async def _post_missing(
-        self,
-        chat: ChatPort,
-        channel: ChannelRef,
-        key: str,
-        token: str,
-        digest: Digest,
-        *,
-        late: bool,
+        self, chat: ChatPort, due: DueDigest, key: str, token: str, digest: Digest
     ) -> int:
+        channel = due.channel
         posted = {int(i) for i in await done(self._redis.hkeys(f"{key}:posted"))}
         count = 0
-        for index, message in enumerate(render_digest(digest, late=late)):
+        for index, message in enumerate(render_digest(digest, late=due.late)):
             if index in posted:
                 continue
             if not await self._locks.renew(f"{key}:lease", token, self._lease_ms):
@@ -141,7 +131,7 @@ class DigestPoster:
             await done(self._redis.hset(f"{key}:posted", str(index), ref.message_id))
             await self._redis.expire(f"{key}:posted", KEEP)
             if message.paper_id:
-                await self._channels.map_message(ref, message.paper_id)
+                await self._channels.map_message(due.team, ref, message.paper_id)
             count += 1
             metrics.DIGEST_MESSAGES.labels(platform=channel.platform).inc()
         log.info("digest %s: posted %d message(s)", key, count)

@@ -1,18 +1,20 @@
 """Ranking a channel's candidates for the week: team votes, HF upvotes, topics, recency.
 
-Pure and fast (10,000 candidates well under 200 ms): each signal is normalised to 0..1 and
-blended with fixed weights; every pick carries a short human "why" naming what lifted it.
+Pure and fast: each signal is normalised to 0..1 and blended with fixed weights; every pick
+carries a short human "why" naming what lifted it.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.domain import Paper, Tally
+from bot.domain import Paper, Tally, Why
+from bot.window import Window
 
 WEIGHTS = {"votes": 0.40, "upvotes": 0.25, "topics": 0.20, "shared": 0.10, "recency": 0.05}
 _TOKEN = re.compile(r"[\w\-]+", re.UNICODE)
@@ -40,7 +42,7 @@ class _Scale:
 class Ranked:
     candidate: Candidate
     score: float
-    why: str
+    why: Why
 
 
 def wilson_lower_bound(up: int, down: int) -> float:
@@ -89,47 +91,63 @@ def rank(
     topics: Sequence[str] = (),
     limit: int = 10,
     now: datetime | None = None,
+    window: Window | None = None,
 ) -> list[Ranked]:
-    """The best `limit` candidates, best first; ties broken by upvotes, then id for stability."""
-    now = now or datetime.now(UTC)
+    """The best `limit` candidates, best first; ties broken by upvotes, then id for stability.
+
+    A paper the team's votes put below zero is never picked. Recency is measured from the end
+    of `window` (a digest of a past week ranks that week's papers, not today's), and only the
+    picks get their "why".
+    """
+    now = window.end if window is not None else (now or datetime.now(UTC))
     terms = _topic_terms(topics)
     topics = [t for t in topics if t.strip()]
-    max_upvotes = max((c.paper.upvotes or 0 for c in candidates), default=0)
-    max_shared = max((c.shared for c in candidates), default=0)
+    eligible = [c for c in candidates if c.tally.net >= 0]
+    max_upvotes = max((c.paper.upvotes or 0 for c in eligible), default=0)
+    max_shared = max((c.shared for c in eligible), default=0)
     scale = _Scale(max_upvotes, max_shared, now)
-    scored = [_score(c, topics, terms, scale) for c in candidates]
-    scored.sort(
-        key=lambda r: (-r.score, -(r.candidate.paper.upvotes or 0), r.candidate.paper.arxiv_id)
+    scored = [(_score(c, topics, terms, scale), c) for c in eligible]
+    best = heapq.nsmallest(
+        limit,
+        scored,
+        key=lambda r: (-r[0][0], -(r[1].paper.upvotes or 0), r[1].paper.arxiv_id),
     )
-    return scored[:limit]
+    return [Ranked(c, score, _why(c, matched, window)) for (score, matched), c in best]
 
 
 def _score(
     c: Candidate, topics: Sequence[str], terms: list[frozenset[str]], scale: _Scale
-) -> Ranked:
+) -> tuple[float, list[str]]:
+    """The candidate's blended score, and the topics it matched (for its "why")."""
     matched = _matched_topics(c.paper, topics, terms) if terms else []
     upvotes = c.paper.upvotes or 0
-    signals = {
-        "votes": wilson_lower_bound(c.tally.up, c.tally.down),
-        "upvotes": math.log1p(upvotes) / math.log1p(scale.max_upvotes)
-        if scale.max_upvotes
-        else 0.0,
-        "topics": len(matched) / len(terms) if terms else 0.0,
-        "shared": c.shared / scale.max_shared if scale.max_shared else 0.0,
-        "recency": _recency(c.paper, scale.now),
-    }
-    score = sum(WEIGHTS[name] * value for name, value in signals.items())
-    return Ranked(c, round(score, 6), _why(c, matched))
+    score = (
+        WEIGHTS["votes"] * wilson_lower_bound(c.tally.up, c.tally.down)
+        + WEIGHTS["upvotes"]
+        * (math.log1p(upvotes) / math.log1p(scale.max_upvotes) if scale.max_upvotes else 0.0)
+        + WEIGHTS["topics"] * (len(matched) / len(terms) if terms else 0.0)
+        + WEIGHTS["shared"] * (c.shared / scale.max_shared if scale.max_shared else 0.0)
+        + WEIGHTS["recency"] * _recency(c.paper, scale.now)
+    )
+    return round(score, 6), matched
 
 
-def _why(c: Candidate, matched: list[str]) -> str:
-    parts = []
-    if c.tally.up or c.tally.down:
-        parts.append(f"team votes +{c.tally.up}/-{c.tally.down}")
-    if c.paper.upvotes:
-        parts.append(f"{c.paper.upvotes} HF upvotes")
-    if matched:
-        parts.append("matches " + ", ".join(matched[:3]))
-    if c.shared:
-        parts.append(f"shared {c.shared}× in this channel")
-    return " · ".join(parts) or "new this week"
+def _why(c: Candidate, matched: list[str], window: Window | None) -> Why:
+    """The facts that lifted the pick; `bot.render.explain` words them per language."""
+    why = Why(
+        up=c.tally.up,
+        down=c.tally.down,
+        upvotes=c.paper.upvotes or 0,
+        topics=tuple(matched[:3]),
+        shared=c.shared,
+    )
+    if why == Why() and _announced_in(c.paper, window):
+        return why.model_copy(update={"new": True})
+    return why
+
+
+def _announced_in(paper: Paper, window: Window | None) -> bool:
+    """Whether the paper was first announced inside the window (always, without a window)."""
+    if window is None:
+        return True
+    return paper.published is not None and window.contains(paper.published)

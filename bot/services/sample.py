@@ -38,7 +38,12 @@ class SampleSource:
         return [p for s, p in sorted(scored, key=lambda x: -x[0]) if s][:max_results]
 
     async def search_category(
-        self, categories: Sequence[str], *, since: datetime, max_results: int = 50
+        self,
+        categories: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        max_results: int = 50,
     ) -> list[Paper]:
         return [p for p in self._papers.values() if set(categories) & set(p.categories)]
 

@@ -22,22 +22,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from redis.asyncio import Redis
 
-from bot.domain import ChannelRef, Language
+from bot import keys
+from bot.domain import ChannelRef
 from bot.errors import PaperboyError
+from bot.i18n import lazy
 from bot.services.aio import done
-from bot.services.channels import ChannelConfig, ChannelStore
-from bot.services.digest import DigestRequest
-from bot.services.poster import DigestPoster
 from bot.weeks import iso_week
+
+if TYPE_CHECKING:
+    from bot.services.channels import ChannelStore, ChannelView
+    from bot.services.poster import DigestPoster
 
 log = logging.getLogger(__name__)
 DEFAULT_CRON = "0 9 * * MON"
-TICK_KEY = "pb:sched:tick"
 ATTEMPT_TTL = 8 * 86400
 MAX_BACKOFF = 3600
 Clock = Callable[[], datetime]
@@ -59,8 +62,11 @@ def parse_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
         raise BadSchedule(
-            f"Unknown time zone {name.strip()[:60]!r}: use an IANA name such as Asia/Seoul, "
-            "Europe/Berlin, America/New_York or UTC."
+            lazy(
+                "Unknown time zone {zone}: use an IANA name such as Asia/Seoul, "
+                "Europe/Berlin, America/New_York or UTC.",
+                zone=repr(name.strip()[:60]),
+            )
         ) from None
 
 
@@ -69,9 +75,12 @@ def check_cron(expression: str) -> str:
     fields = expression.split()
     if len(fields) != 5 or not croniter.is_valid(" ".join(fields)):
         raise BadSchedule(
-            f"{expression.strip()[:60]!r} is not a cron expression: use five fields "
-            '(minute hour day-of-month month day-of-week), e.g. "0 9 * * MON" for Mondays '
-            'at 09:00 or "30 17 * * FRI" for Fridays at 17:30.'
+            lazy(
+                "{expression} is not a cron expression: use five fields "
+                "(minute hour day-of-month month day-of-week), e.g. `0 9 * * MON` for Mondays "
+                "at 09:00 or `30 17 * * FRI` for Fridays at 17:30.",
+                expression=repr(expression.strip()[:60]),
+            )
         )
     return " ".join(fields)
 
@@ -107,24 +116,6 @@ class Schedule:
         return f"`{self.cron}` ({self.timezone})"
 
 
-def schedule_of(config: ChannelConfig, *, default: Schedule) -> Schedule | None:
-    """The channel's schedule (its own fields over the default), or None when it is off."""
-    if not config.digests:
-        return None
-    cron = config.schedule or default.cron
-    zone = parse_zone(config.timezone) if config.timezone else default.zone
-    return Schedule(cron, zone)
-
-
-def covered_week(run: datetime) -> str:
-    """The ISO week a digest run covers: the week three days before the run (local date).
-
-    A Monday to Wednesday run covers the week that just ended (a Monday 09:00 digest shows last
-    week's papers, not Monday's first few); a Thursday to Sunday run covers the current week.
-    """
-    return iso_week((run - timedelta(days=3)).date())
-
-
 @dataclass(frozen=True)
 class DueDigest:
     """One channel's digest for one week: the unit of exactly-once delivery."""
@@ -133,26 +124,35 @@ class DueDigest:
     week: str  # ISO week of the run in the channel's zone: the delivery key
     scheduled_for: datetime  # the run, in the channel's zone
     late: bool
+    team: str = ""
 
     @property
     def job_id(self) -> str:
         """The arq job id: the same on every replica, so one job per (channel, week)."""
         return f"digest:{self.channel.key}:{self.week}"
 
-    @property
-    def covers(self) -> str:
-        return covered_week(self.scheduled_for)
-
 
 def due_digest(
-    channel: ChannelRef, schedule: Schedule, now: datetime, *, late_after: timedelta
+    channel: ChannelRef,
+    schedule: Schedule,
+    now: datetime,
+    *,
+    late_after: timedelta,
+    team: str = "",
 ) -> DueDigest | None:
     """The channel's digest of this week if its run has come (pure: no I/O, no clock)."""
     local_now = now.astimezone(schedule.zone)
     run = schedule.previous(local_now)
     if iso_week(run) != iso_week(local_now):
         return None  # last week's run: too late to post, this week's has not come yet
-    return DueDigest(channel, iso_week(run), run, late=now - run > late_after)
+    return DueDigest(channel, iso_week(run), run, late=now - run > late_after, team=team)
+
+
+def posted_now(channel: ChannelRef, team: str, zone: ZoneInfo, now: datetime) -> DueDigest:
+    """A digest posted by hand at `now`: keyed by this ISO week in the channel's zone, so the
+    week's scheduled run finds it done."""
+    local = now.astimezone(zone)
+    return DueDigest(channel, iso_week(local), local, late=False, team=team)
 
 
 def should_post(due: DueDigest, *, seen_until: datetime | None, attempted: bool) -> bool:
@@ -175,26 +175,6 @@ def clock_from(test_now: datetime | None) -> Clock:
     return lambda: datetime.now(UTC) + offset
 
 
-def digest_request(
-    channel: ChannelRef,
-    config: ChannelConfig,
-    week: str,
-    *,
-    language: Language,
-    size: int,
-) -> DigestRequest:
-    """What to build for `channel`: its language, size, topics and sources over the defaults."""
-    return DigestRequest(
-        week=week,
-        language=config.language or language,
-        limit=config.digest_size or size,
-        channel=channel,
-        topics=config.topics,
-        categories=config.categories,
-        sources=config.sources,
-    )
-
-
 class Scheduler:
     """Reads every channel's schedule from Redis and lists the digests to (re)try now."""
 
@@ -204,14 +184,12 @@ class Scheduler:
         channels: ChannelStore,
         poster: DigestPoster,
         *,
-        default: Schedule,
         late_after: timedelta,
         clock: Clock,
     ) -> None:
         self._redis = redis
         self._channels = channels
         self._poster = poster
-        self.default = default
         self._late_after = late_after
         self.clock = clock
         self._max_tick = redis.register_script(_MAX_TICK)
@@ -219,27 +197,28 @@ class Scheduler:
     async def due(self, platforms: frozenset[str] | None = None) -> list[DueDigest]:
         """Digests to enqueue now (only on `platforms` when given); records this check."""
         now = self.clock()
-        previous = await self._max_tick(keys=[TICK_KEY], args=[f"{now.timestamp():.6f}"])
+        previous = await self._max_tick(keys=[keys.SCHEDULER_TICK], args=[f"{now.timestamp():.6f}"])
         seen = datetime.fromtimestamp(float(previous), UTC) if float(previous) else None
         found = []
-        for channel in await self._channels.known_channels():
-            if platforms is not None and channel.platform not in platforms:
+        for view in await self._channels.views():
+            channel = view.channel
+            if channel is None or (platforms is not None and channel.platform not in platforms):
                 continue
-            due = await self._check(channel, now, seen)
+            due = await self._check(channel, view, now, seen)
             if due is not None:
                 found.append(due)
         return found
 
     async def _check(
-        self, channel: ChannelRef, now: datetime, seen: datetime | None
+        self, channel: ChannelRef, view: ChannelView, now: datetime, seen: datetime | None
     ) -> DueDigest | None:
-        try:
-            schedule = schedule_of(await self._channels.config(channel), default=self.default)
-        except BadSchedule as exc:  # stored before validation existed, or a removed zone
-            log.warning("schedule of %s ignored: %s", channel.key, exc)
+        if view.problem:
+            log.warning("schedule of %s ignored: %s", channel.key, view.problem)
             return None
-        due = schedule and due_digest(channel, schedule, now, late_after=self._late_after)
-        if not due or await self._poster.is_done(channel, due.week):
+        due = view.schedule and due_digest(
+            channel, view.schedule, now, late_after=self._late_after, team=view.team
+        )
+        if not due or await self._poster.is_done(due):
             return None
         key = _attempt_key(due)
         attempted, backing_off = (
@@ -263,11 +242,6 @@ class Scheduler:
         await done(self._redis.set(f"{key}:wait", b"1", ex=wait))
         return wait
 
-    async def next_runs(self, channel: ChannelRef) -> tuple[Schedule | None, datetime | None]:
-        """The channel's schedule and its next run (None, None when digests are off)."""
-        schedule = schedule_of(await self._channels.config(channel), default=self.default)
-        return schedule, (schedule.next(self.clock()) if schedule else None)
-
 
 def _attempt_key(due: DueDigest) -> str:
-    return f"pb:sched:attempt:{due.channel.key}:{due.week}"
+    return keys.schedule_attempt(due.team, due.channel.key, due.week)

@@ -1,84 +1,91 @@
-"""The vote ledger: one vote per user per paper, whatever platform or emoji it came through.
+"""The vote ledger: one vote per user per paper and team, whatever emoji it came through.
 
-A user's reactions on a paper are kept as a small hash (emoji -> value and order); the user's
-vote is the value of their latest reaction still present. So 👍 then 👎 holds one down vote,
-removing the 👎 again restores the 👍, and a 👍 plus a 🔥 removed one at a time stays an up
-vote until the last one goes. Every change is one Lua script: one Redis round trip, atomic,
-idempotent (the same add twice changes nothing).
+Votes belong to the team they were cast in (`bot.keys`: a Slack workspace, a Discord server, a
+user's DMs). Linked teams share a ledger only when it is *read*: every read takes the group's
+team keys (`bot.services.teams.TeamStore.ledger`) and adds their tallies, so unlinking splits
+them again without rewriting a vote.
 
-A vote counts toward the ISO week it was cast in; when it changes later, the week it was
-counted in is corrected, so weekly and all-time tallies always agree.
+Layout, per team, sized for millions of votes:
+- `v:{paper}`: a hash, user -> `week<TAB>±emoji<TAB>±emoji…`: the reactions the user has on the
+  paper's messages, oldest first, and the ISO week the user's current vote is counted in. The
+  user's vote is the sign of the newest reaction still present, so 👍 then 👎 holds one down
+  vote, removing the 👎 restores the 👍, and 👍 plus 🔥 stays one up vote until both go. Small
+  hashes stay in Redis's compact listpack encoding: a vote costs one short field and value.
+- `tally` (`{paper}:u` / `{paper}:d`), `wtally:{week}` and the leaderboards `lb:all`,
+  `lb:{week}`: counters kept in step by the same script, so reads never scan votes.
+
+Every change is one Lua script: one round trip, atomic, idempotent (the same add twice changes
+nothing); the reactions arriving at the same moment share their round trip (`BatchedScript`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
+from bot import keys
 from bot.domain import MessageRef, Tally, VoteChange
-from bot.services.aio import as_str, done
+from bot.services.aio import as_str
 from bot.services.batching import BatchedScript
-from bot.services.channels import message_key
-from bot.services.guards import EVENT_TTL, event_key
 from bot.weeks import iso_week
 
-# KEYS: none (the ledger lives under ARGV[1] = prefix; single-node Redis).
-# ARGV: prefix, paper, user, emoji, value (+1/-1), added (1/0), week
+EVENT_TTL = 3600  # Slack retries within minutes; an hour covers every redelivery
+TALLY_CHUNK = 2000  # papers per HMGET: a 10k-candidate ranking reads its tallies in 5 commands
+
+# Keys are built inside the script from ARGV[1], the team's prefix (`keys.team(team)`), with the
+# suffixes `bot.keys` documents (`v:`, `tally`, `wtally:`, `lb:`): single-node Redis.
+# ARGV: team prefix, paper, user, emoji, value (+1/-1), added (1/0), week
 _VOTE = """
 local p, user, emoji = ARGV[1], ARGV[3], ARGV[4]
-local value, added, week = tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7]
-local rx = p .. 'rx:' .. paper .. ':' .. user
-local ledger = p .. 'vote:' .. paper
-if added then
-  if redis.call('HEXISTS', rx, emoji) == 0 or
-     string.sub(redis.call('HGET', rx, emoji), 1, 2) ~= (value > 0 and '+1' or '-1') then
-    local seq = redis.call('INCR', p .. 'rxseq')
-    redis.call('HSET', rx, emoji, (value > 0 and '+1' or '-1') .. ':' .. seq)
-  end
-else
-  redis.call('HDEL', rx, emoji)
+local sign, added, week = (tonumber(ARGV[5]) > 0) and '+' or '-', ARGV[6] == '1', ARGV[7]
+local vkey = p .. 'v:' .. paper
+local function vote_of(list)
+  if #list == 0 then return 0 end
+  return string.sub(list[#list], 1, 1) == '+' and 1 or -1
 end
-local current, best = 0, -1
-local entries = redis.call('HGETALL', rx)
-for i = 2, #entries, 2 do
-  local v, s = string.match(entries[i], '^([+-]1):(%d+)$')
-  if tonumber(s) > best then best = tonumber(s); current = tonumber(v) end
-end
-local old = redis.call('HGET', ledger, user)
-local previous, oldweek = 0, week
+local old, oldweek, list = redis.call('HGET', vkey, user), week, {}
 if old then
-  local v, w = string.match(old, '^([+-]1)|(.+)$')
-  previous, oldweek = tonumber(v), w
+  for part in string.gmatch(old, '[^\\t]+') do list[#list + 1] = part end
+  oldweek = table.remove(list, 1)
+end
+local previous, kept, had = vote_of(list), {}, nil
+for _, entry in ipairs(list) do
+  if string.sub(entry, 2) == emoji then had = string.sub(entry, 1, 1) else kept[#kept + 1] = entry end
+end
+if added then
+  if had == sign then kept = list else kept[#kept + 1] = sign .. emoji end
+end
+local current = vote_of(kept)
+local counted = (previous ~= current) and week or oldweek
+if #kept == 0 then
+  redis.call('HDEL', vkey, user)
+elseif had ~= sign or not added then
+  redis.call('HSET', vkey, user, counted .. '\\t' .. table.concat(kept, '\\t'))
 end
 local function bump(v, w, delta)
   if v == 0 then return end
-  local field = v > 0 and 'up' or 'down'
-  redis.call('HINCRBY', p .. 'tally:' .. paper, field, delta)
-  redis.call('HINCRBY', p .. 'wtally:' .. w, paper .. ':' .. field, delta)
+  local field = paper .. (v > 0 and ':u' or ':d')
+  redis.call('HINCRBY', p .. 'tally', field, delta)
+  redis.call('HINCRBY', p .. 'wtally:' .. w, field, delta)
   redis.call('ZINCRBY', p .. 'lb:all', v * delta, paper)
-  redis.call('ZINCRBY', p .. 'lb:week:' .. w, v * delta, paper)
+  redis.call('ZINCRBY', p .. 'lb:' .. w, v * delta, paper)
 end
 if previous ~= current then
   bump(previous, oldweek, -1)
-  if current == 0 then
-    redis.call('HDEL', ledger, user)
-  else
-    redis.call('HSET', ledger, user, (current > 0 and '+1' or '-1') .. '|' .. week)
-    bump(current, week, 1)
-  end
+  bump(current, week, 1)
 end
-local t = redis.call('HMGET', p .. 'tally:' .. paper, 'up', 'down')
+local t = redis.call('HMGET', p .. 'tally', paper .. ':u', paper .. ':d')
 local result = {previous, current, tonumber(t[1] or '0'), tonumber(t[2] or '0'), paper}
 """
-_SCRIPT = "local paper = ARGV[2]\n" + _VOTE + "return result\n"
 
-# A reaction event in the same single round trip: resolve the message to its paper (ARGV[8],
-# the message-map key), skip an event id already counted (ARGV[9], '' for none), the vote
-# itself, and only then mark the event counted (for ARGV[10] s): a script that fails midway
-# (Redis does not roll back) leaves the event uncounted, so the platform's retry still counts.
+# A reaction event in one round trip: resolve the message to its paper (ARGV[8], the team's
+# message-map key), skip an event id already counted (ARGV[9], '' for none), the vote itself,
+# and only then mark the event counted (for ARGV[10] s): a script that fails midway (Redis does
+# not roll back) leaves the event uncounted, so the platform's retry still counts.
 # Returns {} when the message shows no paper or the event is a repeat.
 _REACTION_SCRIPT = (
     """
@@ -109,22 +116,21 @@ def _change(row: list[Any], user: str) -> VoteChange:
 
 
 class VoteStore:
-    """Votes, tallies and leaderboards on Redis; every method is one round trip, and the votes
-    cast at the same moment share theirs (`BatchedScript`)."""
+    """Votes, tallies and leaderboards on Redis. Writes name the one team a vote was cast in;
+    reads take a ledger: the team keys of a linked group (one team when it is not linked)."""
 
-    def __init__(self, redis: Redis, *, prefix: str = "pb:") -> None:
+    def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._prefix = prefix
-        self._script = BatchedScript(redis, _SCRIPT)
         self._reaction = BatchedScript(redis, _REACTION_SCRIPT)
 
     @property
     def pipelines(self) -> int:
-        """Round trips the vote scripts have made (each carries every vote queued meanwhile)."""
-        return self._script.pipelines + self._reaction.pipelines
+        """Round trips the vote script has made (each carries every vote queued meanwhile)."""
+        return self._reaction.pipelines
 
     async def record_reaction(
         self,
+        team: str,
         message: MessageRef,
         user: str,
         emoji: str,
@@ -134,110 +140,75 @@ class VoteStore:
         event_id: str | None = None,
         at: datetime | None = None,
     ) -> VoteChange | None:
-        """A reaction on `message` as a vote, in ONE round trip: None when the message shows no
-        paper or `event_id` was already counted (platforms redeliver events they think failed).
-        """
+        """A reaction on `message` in `team` as a vote, in ONE round trip: None when the
+        message shows no paper or `event_id` was already counted (platforms redeliver)."""
         if value not in (1, -1):
             raise ValueError("a vote is +1 or -1")
         platform = message.channel.platform
-        event = event_key(self._prefix, platform, event_id) if event_id else ""
         args: list[EncodableT] = [
-            self._prefix,
+            keys.team(team),
             "",
-            f"{platform}:{user}",
-            emoji,
-            value,
-            int(added),
-            iso_week(at),
-            message_key(self._prefix, message),
-            event,
-            EVENT_TTL,
-        ]
-        row = await self._reaction(args)
-        return _change(row, f"{platform}:{user}") if row else None
-
-    async def record_vote(
-        self,
-        arxiv_id: str,
-        user: str,
-        value: int,
-        *,
-        platform: str,
-        message: MessageRef | None = None,
-        emoji: str = "vote",
-        at: datetime | None = None,
-    ) -> VoteChange:
-        """Add the user's `value` (+1 or -1) on the paper through `emoji`; idempotent."""
-        if value not in (1, -1):
-            raise ValueError("a vote is +1 or -1")
-        return await self._apply(arxiv_id, f"{platform}:{user}", emoji, value, added=True, at=at)
-
-    async def remove_vote(
-        self,
-        arxiv_id: str,
-        user: str,
-        *,
-        platform: str,
-        emoji: str = "vote",
-        message: MessageRef | None = None,
-        at: datetime | None = None,
-    ) -> VoteChange:
-        """Withdraw the reaction `emoji`; the vote falls back to the user's remaining ones."""
-        return await self._apply(arxiv_id, f"{platform}:{user}", emoji, 1, added=False, at=at)
-
-    async def _apply(
-        self,
-        arxiv_id: str,
-        user: str,
-        emoji: str,
-        value: int,
-        *,
-        added: bool,
-        at: datetime | None,
-    ) -> VoteChange:
-        args: list[EncodableT] = [
-            self._prefix,
-            arxiv_id,
             user,
             emoji,
             value,
             int(added),
             iso_week(at),
+            keys.message(team, message.key),
+            keys.event(platform, event_id) if event_id else "",
+            EVENT_TTL,
         ]
-        return _change(await self._script(args), user)
+        row = await self._reaction(args)
+        return _change(row, f"{platform}:{user}") if row else None
 
-    async def tally(self, arxiv_id: str) -> Tally:
-        up, down = await done(self._redis.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"]))
-        return Tally(up=int(up or 0), down=int(down or 0))
+    async def tally(self, ledger: Sequence[str], arxiv_id: str) -> Tally:
+        return (await self.tallies(ledger, [arxiv_id]))[arxiv_id]
 
-    async def tallies(self, arxiv_ids: list[str], week: str | None = None) -> dict[str, Tally]:
-        """Tallies of many papers in one round trip: all time, or of one ISO week."""
-        if not arxiv_ids:
-            return {}
-        if week is None:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for arxiv_id in arxiv_ids:
-                    pipe.hmget(f"{self._prefix}tally:{arxiv_id}", ["up", "down"])
-                rows: list[list[bytes | None]] = await pipe.execute()
-        else:
-            fields = [f"{i}:{f}" for i in arxiv_ids for f in ("up", "down")]
-            flat = await done(self._redis.hmget(f"{self._prefix}wtally:{week}", fields))
-            rows = [flat[i : i + 2] for i in range(0, len(flat), 2)]
-        return {
-            i: Tally(up=int(r[0] or 0), down=int(r[1] or 0))
-            for i, r in zip(arxiv_ids, rows, strict=True)
-        }
+    async def tallies(
+        self, ledger: Sequence[str], arxiv_ids: Sequence[str], week: str | None = None
+    ) -> dict[str, Tally]:
+        """Tallies of many papers, all time or of one ISO week, summed over the ledger's
+        teams: one round trip, one HMGET per team and chunk of papers."""
+        ids = list(dict.fromkeys(arxiv_ids))
+        if not ids or not ledger:
+            return {i: Tally() for i in ids}
+        chunks = [ids[i : i + TALLY_CHUNK] for i in range(0, len(ids), TALLY_CHUNK)]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for team in ledger:
+                key = keys.week_tallies(team, week) if week else keys.tallies(team)
+                for chunk in chunks:
+                    pipe.hmget(key, [f"{i}:{side}" for i in chunk for side in ("u", "d")])
+            replies: list[list[bytes | None]] = await pipe.execute()
+        return _summed(ids, chunks, replies)
 
     async def leaderboard(
-        self, week: str | None = None, limit: int = 10
+        self, ledger: Sequence[str], week: str | None = None, limit: int = 10
     ) -> list[tuple[str, Tally]]:
-        """Papers by net votes, best first: of one ISO week, or of all time (`week=None`)."""
-        key = f"{self._prefix}lb:week:{week}" if week else f"{self._prefix}lb:all"
-        rows = await self._redis.zrevrangebyscore(key, "+inf", 1, 0, limit, withscores=True)
-        ids = [bytes(m).decode() for m, _ in sorted(rows, key=lambda r: (-r[1], r[0]))]
-        tallies = await self.tallies(ids, week)
+        """Papers by net votes (at least +1), best first, of one ISO week or of all time."""
+        if not ledger:
+            return []
+        boards = [keys.leaderboard(team, week) for team in ledger]
+        if len(boards) == 1:
+            rows = await self._redis.zrevrangebyscore(boards[0], "+inf", 1, withscores=True)
+        else:
+            rows = await self._redis.zunion(boards, withscores=True)
+        ranked = sorted(
+            ((as_str(member), score) for member, score in rows if score >= 1),
+            key=lambda row: (-row[1], row[0]),
+        )
+        ids = [arxiv_id for arxiv_id, _ in ranked[:limit]]
+        tallies = await self.tallies(ledger, ids, week)
         return [(i, tallies[i]) for i in ids]
 
-    async def user_vote(self, arxiv_id: str, user: str, *, platform: str) -> int:
-        raw = await done(self._redis.hget(f"{self._prefix}vote:{arxiv_id}", f"{platform}:{user}"))
-        return int(as_str(raw).split("|")[0]) if raw else 0
+
+def _summed(
+    ids: list[str], chunks: list[list[str]], replies: list[list[bytes | None]]
+) -> dict[str, Tally]:
+    """Add the per-team HMGET replies (team-major, then chunk) into one Tally per paper."""
+    up = dict.fromkeys(ids, 0)
+    down = dict.fromkeys(ids, 0)
+    for index, reply in enumerate(replies):
+        chunk = chunks[index % len(chunks)]
+        for position, arxiv_id in enumerate(chunk):
+            up[arxiv_id] += int(reply[2 * position] or 0)
+            down[arxiv_id] += int(reply[2 * position + 1] or 0)
+    return {i: Tally(up=up[i], down=down[i]) for i in ids}

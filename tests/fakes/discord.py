@@ -4,7 +4,8 @@ REST (under `/api/v10`, bot token required where Discord requires it): `/gateway
 `/gateway/bot`, `/users/@me`, `/oauth2/applications/@me`, global and guild application commands
 (bulk overwrite), interaction callbacks (answered with JSON, as Discord does for
 `?with_response=true`: a 204 makes discord.py fail), webhook follow-ups and `@original`
-edits/deletes, channel messages, typing, reactions. Messages are checked against Discord's
+edits/deletes, channel messages (`PATCH` edits recorded in `edits`, with the fake's loop time),
+typing, reactions. Messages are checked against Discord's
 limits (400 / 50035 Invalid Form Body); `rate_limit()` queues a 429 with Discord's headers.
 
 Gateway (`ws://127.0.0.1:{port}`, honouring `compress=zlib-stream`): HELLO, IDENTIFY ->
@@ -75,12 +76,14 @@ class FakeDiscord(Scenes, LoopbackServer):
         self.me = p.current_user(APP_ID, "Paperboy")
         self.echo_own_messages = echo_own_messages
         self.messages: dict[str, Json] = {}
+        self.threads: dict[str, Json] = {}  # by id: threads started on messages
         self.commands: dict[str | None, list[Json]] = {}
         self.identified: list[Json] = []
         self.dispatched_at: dict[str, float] = {}  # interaction id -> fake-loop time it was sent
         self.interactions: dict[str, InteractionState] = {}  # by token
         self._sessions: list[GatewaySession] = []
         self._rate_limits: deque[tuple[str, float]] = deque()
+        self.edits: list[tuple[str, Json, float]] = []  # (message id, body, loop time)
 
     @property
     def api_url(self) -> str:
@@ -107,6 +110,7 @@ class FakeDiscord(Scenes, LoopbackServer):
         add("GET", f"{api}/channels/{{cid}}", authed(self._get_channel))
         add("POST", f"{api}/channels/{{cid}}/messages", authed(self._post_message))
         add("GET", f"{api}/channels/{{cid}}/messages/{{mid}}", authed(self._get_message))
+        add("PATCH", f"{api}/channels/{{cid}}/messages/{{mid}}", authed(self._edit_message))
         add("POST", f"{api}/channels/{{cid}}/typing", authed(self._no_content))
         reactions = f"{api}/channels/{{cid}}/messages/{{mid}}/reactions/{{emoji}}/@me"
         add("PUT", reactions, authed(self._no_content))
@@ -323,7 +327,8 @@ class FakeDiscord(Scenes, LoopbackServer):
 
     async def _post_message(self, request: web.Request) -> web.Response:
         body = await request.json()
-        if request.match_info["cid"] != CHANNEL_ID:
+        cid = request.match_info["cid"]
+        if cid != CHANNEL_ID and cid not in self.threads:
             return error_response(404, 10003, "Unknown Channel")
         if (invalid := invalid_message(body)) is not None:
             return invalid
@@ -336,12 +341,32 @@ class FakeDiscord(Scenes, LoopbackServer):
                 "message_reference": {
                     "type": 0,
                     "message_id": replied,
-                    "channel_id": CHANNEL_ID,
+                    "channel_id": cid,
                     "guild_id": GUILD_ID,
                 },
             }
-        message = self._new_message(CHANNEL_ID, body, guild_id=GUILD_ID, **extra)
+        message = self._new_message(cid, body, guild_id=GUILD_ID, **extra)
         await self._echo(message)
+        return json_response(message)
+
+    def edits_of(self, message_id: str) -> list[Json]:
+        """Bodies of the edits made to one message, oldest first."""
+        return [body for mid, body, _ in self.edits if mid == message_id]
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        """Edit Message: the bot's own messages (interaction responses and follow-ups too,
+        except ephemeral ones, which Discord answers 10008 Unknown Message)."""
+        message, body = self.messages.get(request.match_info["mid"]), await request.json()
+        if message is None or message["channel_id"] != request.match_info["cid"]:
+            return error_response(404, 10008, "Unknown Message")
+        if message["author"]["id"] != APP_ID:
+            return error_response(403, 50005, "Cannot edit a message authored by another user")
+        if (invalid := invalid_message({**message, **body})) is not None:
+            return invalid
+        embeds = [{**e, "type": "rich"} for e in body.get("embeds") or []]
+        message.update({k: v for k, v in body.items() if k == "content"}, embeds=embeds)
+        message["edited_timestamp"] = p.timestamp()
+        self.edits.append((message["id"], body, asyncio.get_running_loop().time()))
         return json_response(message)
 
     async def _get_message(self, request: web.Request) -> web.Response:

@@ -159,6 +159,33 @@ def text_channel(channel_id: str, guild_id: str, name: str) -> Json:
     }
 
 
+def thread_channel(thread_id: str, parent_id: str, guild_id: str, owner_id: str, name: str) -> Json:
+    """A public thread (type 11) as THREAD_CREATE carries it: started on a message, a thread
+    has that message's id."""
+    return {
+        "id": thread_id,
+        "type": 11,
+        "guild_id": guild_id,
+        "parent_id": parent_id,
+        "owner_id": owner_id,
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": timestamp(),
+            "locked": False,
+            "create_timestamp": timestamp(),
+        },
+        "newly_created": True,
+    }
+
+
 def guild_create(guild_id: str, owner_id: str, roles: list[Json], channels: list[Json]) -> Json:
     """GUILD_CREATE: a guild object plus the gateway-only fields (channels, members...)."""
     return {

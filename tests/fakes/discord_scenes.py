@@ -30,6 +30,7 @@ class Scenes:
     me: Json
     messages: dict[str, Json]
     interactions: dict[str, InteractionState]
+    threads: dict[str, Json]
 
     @abstractmethod
     async def push_many(self, dispatches: list[Dispatch]) -> None: ...
@@ -82,23 +83,63 @@ class Scenes:
         return [str(data["id"]) for data in batch]
 
     # -- messages --------------------------------------------------------------------------------
-    async def say(self, content: str, *, by: str = "haruka") -> str:
-        """Dispatch MESSAGE_CREATE of a member's (or, `by="bot"`, the bot's own) message."""
+    async def say(
+        self,
+        content: str,
+        *,
+        by: str = "haruka",
+        channel_id: str = CHANNEL_ID,
+        reply_to: str | None = None,
+        ping: bool = False,
+    ) -> str:
+        """Dispatch MESSAGE_CREATE of a member's (or, `by="bot"`, the bot's own) message, in the
+        channel or a thread (`channel_id`), optionally replying to a message (`reply_to`; `ping`
+        keeps the client's "mention the author" on, which mentions the replied-to author)."""
         user, roles = (self.me, []) if by == "bot" else (p.user(USERS[by][0], by), USERS[by][1])
         mentioned = [self.me] if f"<@{APP_ID}>" in content or f"<@!{APP_ID}>" in content else []
+        extra: Json = {}
+        if reply_to is not None:
+            replied = self.messages.get(reply_to)
+            if (
+                ping
+                and replied is not None
+                and replied["author"]["id"] not in (u["id"] for u in mentioned)
+            ):
+                mentioned.append(replied["author"])
+            extra = {
+                "type": 19,
+                "referenced_message": replied,
+                "message_reference": {
+                    "type": 0,
+                    "message_id": reply_to,
+                    "channel_id": channel_id,
+                    "guild_id": GUILD_ID,
+                },
+            }
         message = p.message(
             self.ids.next(),
-            CHANNEL_ID,
+            channel_id,
             user,
             content,
             guild_id=GUILD_ID,
             member=p.member(None, roles),
             mentions=[{**u, "member": p.member(None, [])} for u in mentioned],
             mention_roles=re.findall(r"<@&(\d+)>", content),
+            **extra,
         )
         self.messages[message["id"]] = message
         await self.push("MESSAGE_CREATE", message)
         return str(message["id"])
+
+    async def start_thread(
+        self, message_id: str, name: str = "Discussion", *, by: str = "haruka"
+    ) -> str:
+        """A member starts a public thread on a message: THREAD_CREATE; the thread's id (which is
+        the message's, as on Discord)."""
+        thread = p.thread_channel(message_id, CHANNEL_ID, GUILD_ID, USERS[by][0], name)
+        self.threads[message_id] = thread
+        await self.push("THREAD_CREATE", thread)
+        return message_id
 
     # -- reactions -------------------------------------------------------------------------------
     def reaction(

@@ -8,9 +8,9 @@ Messages are checked against Slack's limits the way Slack refuses them (`msg_too
 header or context, `msg_blocks_too_long` past 13,000 characters of block text), so a test
 fails if the adapter would be refused by the real service.
 
-Methods: auth.test, chat.postMessage, chat.postEphemeral, chat.update, reactions.add,
-conversations.info, users.info, apps.connections.open (app token; Socket Mode WebSocket at
-`/link/`). `response_url`s are `fake.response_url()`; each takes five posts, as on Slack.
+Methods: auth.test, chat.postMessage, chat.postEphemeral, chat.update (recorded in `updated`,
+with the fake's monotonic time), chat.getPermalink, reactions.add, conversations.info,
+users.info, apps.connections.open (app token; Socket Mode WebSocket at `/link/`). `response_url`s are `fake.response_url()`; each takes five posts, as on Slack.
 429 + Retry-After comes from the base class: `fake.inject(Fault.too_many(1, path="chat.post"))`.
 """
 
@@ -85,10 +85,13 @@ class FakeSlack(LoopbackServer):
         self.token = token
         self.app_token = app_token
         self.users: dict[str, dict[str, Any]] = {}
+        self.locales: dict[str, str] = {}  # user -> `locale`, answered with include_locale
         self.not_in_channel: set[str] = set()
         self.unknown_channels: set[str] = set()
         self.posted: list[dict[str, Any]] = []
         self.ephemeral: list[dict[str, Any]] = []
+        self.updated: list[dict[str, Any]] = []
+        self.deleted: set[str] = set()  # ts of messages someone deleted (chat.update: not found)
         self.responses: list[dict[str, Any]] = []
         self.reactions: list[dict[str, Any]] = []
         self.socket_acks: list[dict[str, Any]] = []
@@ -105,7 +108,10 @@ class FakeSlack(LoopbackServer):
     def response_url(self) -> str:
         return f"{self.base_url}/commands/{TEAM_ID}/{next(self._serial)}/{secrets.token_hex(8)}"
 
-    def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False) -> None:
+    def add_user(
+        self, user_id: str, *, admin: bool = False, owner: bool = False, locale: str = "en-US"
+    ) -> None:
+        self.locales[user_id] = locale
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM_ID,
@@ -189,6 +195,7 @@ class FakeSlack(LoopbackServer):
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
+            "chat.getPermalink": self._permalink,
             "reactions.add": self._reactions_add,
             "conversations.info": self._conversation,
             "users.info": self._user,
@@ -274,14 +281,33 @@ class FakeSlack(LoopbackServer):
         refused = self._channel_error(args.get("channel")) or self._message_error(args)
         if refused:
             return refused
-        if not any(p["ts"] == args.get("ts") for p in self.posted):
+        if args.get("ts") in self.deleted or not any(
+            p["ts"] == args.get("ts") for p in self.posted
+        ):
             return _fail("message_not_found")
+        with self._acked:
+            self.updated.append({**args, "at": time.monotonic()})
+            self._acked.notify_all()
         return _ok(
             channel=args["channel"],
             ts=args["ts"],
             text=args.get("text", ""),
             message=self._message(args, args["ts"]),
         )
+
+    def _permalink(self, args: dict[str, Any]) -> web.Response:
+        channel, ts = args.get("channel"), str(args.get("message_ts") or "")
+        if not channel or channel in self.unknown_channels:
+            return _fail("channel_not_found")
+        if ts in self.deleted or not any(p["ts"] == ts for p in self.posted):
+            return _fail("message_not_found")
+        link = f"https://example.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return _ok(channel=channel, permalink=link)
+
+    def updates_of(self, ts: str) -> list[dict[str, Any]]:
+        """The chat.update calls that reached the message `ts`, oldest first."""
+        with self._acked:
+            return [u for u in self.updated if u.get("ts") == ts]
 
     def _reactions_add(self, args: dict[str, Any]) -> web.Response:
         refused = self._channel_error(args.get("channel"))
@@ -317,8 +343,13 @@ class FakeSlack(LoopbackServer):
         )
 
     def _user(self, args: dict[str, Any]) -> web.Response:
+        """users.info; like Slack, the user's `locale` only with `include_locale=true`."""
         user = self.users.get(str(args.get("user")))
-        return _ok(user=user) if user else _fail("user_not_found")
+        if user is None:
+            return _fail("user_not_found")
+        if str(args.get("include_locale")).lower() in ("true", "1"):
+            user = {**user, "locale": self.locales[user["id"]]}
+        return _ok(user=user)
 
     def _connections_open(self, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")

@@ -121,7 +121,7 @@ def test_post_now_goes_through_the_weekly_key(env: dict[str, str], slack: FakeSl
     assert json.loads(first.stdout) == {
         "channel": "slack:C77",
         "week": "2024-W12",
-        "covers": "2024-W11",
+        "covers": "Mar 11\u2009–\u200917, 2024",
         "outcome": "posted",
         "posted": 4,
     }

@@ -1,18 +1,22 @@
 """`/paper` and its sub-commands through the real core, against loopback arXiv/HF/LLM fakes."""
 
 import asyncio
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.commands import CommandContext
 from bot.domain import ChannelRef, MessagePosted, MessageRef, ReactionChanged, Tally
 from bot.render import Bullets, Context, Heading, plain_text
+from bot.window import Window
 from tests.fakes.server import Fault
-from tests.harness import paperboy_app, quiet_star, sample_papers
+from tests.harness import paperboy_app, quiet_star, sample_papers, vote
 
 CH = ChannelRef(platform="slack", channel_id="C2147483705")
-USER = CommandContext(platform="slack", user="U2147483697", channel=CH)
-ADMIN = CommandContext(platform="slack", user="UADMIN", channel=CH, is_admin=True)
+TEAM = "slack:T0001"
+USER = CommandContext(platform="slack", user="U2147483697", channel=CH, team=TEAM)
+ADMIN = CommandContext(platform="slack", user="UADMIN", channel=CH, is_admin=True, team=TEAM)
 
 
 async def test_paper_by_id_is_summarised_once_and_rendered(redis_url: str) -> None:
@@ -130,11 +134,13 @@ async def test_reactions_on_paper_messages_become_votes(redis_url: str) -> None:
     async with paperboy_app(redis_url) as h:
         reply = await h.app.command(USER, "2403.09629")
         ref = MessageRef(channel=CH, message_id="1710460800.000200")
-        await h.app.posted(ref, reply.messages[0])
+        await h.app.posted(TEAM, ref, reply.messages[0])
         other = MessageRef(channel=CH, message_id="1710460800.000999")
 
         def event(emoji: str, added: bool, eid: str, msg: MessageRef = ref) -> ReactionChanged:
-            return ReactionChanged(message=msg, user="U1", emoji=emoji, added=added, event_id=eid)
+            return ReactionChanged(
+                message=msg, user="U1", emoji=emoji, added=added, event_id=eid, team=TEAM
+            )
 
         assert await h.app.reaction(event("+1::skin-tone-3", True, "E1"), platform="slack")
         assert await h.app.reaction(event("+1", True, "E1"), platform="slack") is None  # retry
@@ -154,9 +160,12 @@ async def test_shared_links_become_candidates(redis_url: str) -> None:
                 message=MessageRef(channel=CH, message_id="1"),
                 user="U1",
                 text="look at <https://arxiv.org/abs/2403.09629v1|this> and arXiv:2403.05313, $1234.5678",
+                team=TEAM,
             )
         )
-        shared = await h.app.channels.shared(CH, __import__("bot.weeks").weeks.iso_week())
+        now = datetime.now(UTC)
+        today = Window(now.date(), now.date(), ZoneInfo("UTC"))
+        shared = await h.app.channels.shared(TEAM, CH, today)
     assert ids == ["2403.09629", "2403.05313"]
     assert shared == {"2403.09629": 1, "2403.05313": 1}
 
@@ -182,8 +191,9 @@ async def test_subcommands(redis_url: str) -> None:
 async def test_leaderboard_lists_voted_papers_with_titles(redis_url: str) -> None:
     async with paperboy_app(redis_url) as h:
         await h.app.command(USER, "2403.09629")
-        await h.app.votes.record_vote("2403.09629", "U1", 1, platform="slack")
-        await h.app.votes.record_vote("2403.09629", "42", 1, platform="discord")
+        await vote(h.app.redis, h.app.votes, "2403.09629", "U1", team=TEAM)
+        await vote(h.app.redis, h.app.votes, "2403.09629", "42", team="discord:1")
+        await h.app.teams.link(TEAM, "discord:1")
         top = await h.app.command(USER, "top")
     items = top.messages[0].blocks[1]
     assert isinstance(items, Bullets)

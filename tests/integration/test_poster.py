@@ -6,18 +6,21 @@ against loopback fakes of the real platforms); what is under test is the deliver
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.domain import ChannelRef, Digest, DigestItem, MessageRef, Summary
 from bot.render import RichMessage
-from bot.services.channels import ChannelStore
 from bot.services.poster import DigestPoster, Outcome
-from tests.harness import sample_papers
+from bot.services.schedule import DueDigest
+from tests.harness import channel_store, sample_papers
 
 CH = ChannelRef(platform="slack", channel_id="C1")
 WEEK = "2024-W11"
+TEAM = "slack:T1"
+DUE = DueDigest(CH, WEEK, datetime(2024, 3, 11, 9, tzinfo=UTC), late=False, team=TEAM)
 
 
 @dataclass
@@ -51,7 +54,7 @@ def digest(n: int = 4) -> Digest:
 
 
 async def test_posts_once_and_maps_paper_messages(redis: Redis) -> None:
-    poster = DigestPoster(redis, ChannelStore(redis))
+    poster = DigestPoster(redis, channel_store(redis))
     chat = RecordingChat()
     builds = 0
 
@@ -60,16 +63,16 @@ async def test_posts_once_and_maps_paper_messages(redis: Redis) -> None:
         builds += 1
         return digest()
 
-    first = await poster.deliver(chat, CH, WEEK, build)
-    second = await poster.deliver(chat, CH, WEEK, build)
+    first = await poster.deliver(chat, DUE, build)
+    second = await poster.deliver(chat, DUE, build)
     assert (first.outcome, first.posted) == (Outcome.POSTED, 5)
     assert second.outcome == Outcome.ALREADY_DONE
     assert builds == 1
     assert len(chat.posted) == 5
-    store = ChannelStore(redis)
-    assert await store.paper_for(MessageRef(channel=CH, message_id="ts1")) is None  # header
+    store = channel_store(redis)
+    assert await store.paper_for(TEAM, MessageRef(channel=CH, message_id="ts1")) is None  # header
     assert (
-        await store.paper_for(MessageRef(channel=CH, message_id="ts2"))
+        await store.paper_for(TEAM, MessageRef(channel=CH, message_id="ts2"))
         == digest().items[0].paper.arxiv_id
     )
 
@@ -77,12 +80,12 @@ async def test_posts_once_and_maps_paper_messages(redis: Redis) -> None:
 async def test_concurrent_workers_post_one_digest(redis_url: str) -> None:
     chat = RecordingChat(pause=0.01)
     clients = [Redis.from_url(redis_url) for _ in range(3)]
-    posters = [DigestPoster(c, ChannelStore(c)) for c in clients]
+    posters = [DigestPoster(c, channel_store(c)) for c in clients]
 
     async def build() -> Digest:
         return digest()
 
-    results = await asyncio.gather(*(p.deliver(chat, CH, WEEK, build) for p in posters))
+    results = await asyncio.gather(*(p.deliver(chat, DUE, build) for p in posters))
     for client in clients:
         await client.aclose()
     outcomes = sorted(r.outcome for r in results)
@@ -91,20 +94,20 @@ async def test_concurrent_workers_post_one_digest(redis_url: str) -> None:
 
 
 async def test_killed_mid_digest_resumes_without_repeating(redis: Redis) -> None:
-    poster = DigestPoster(redis, ChannelStore(redis))
+    poster = DigestPoster(redis, channel_store(redis))
     dying = RecordingChat(fail_after=2)
 
     async def build() -> Digest:
         return digest()
 
     with pytest.raises(ConnectionError):
-        await poster.deliver(dying, CH, WEEK, build)
+        await poster.deliver(dying, DUE, build)
     restarted = RecordingChat()
 
     async def different() -> Digest:  # a rebuild would differ; the stored content is reused
         return digest(1)
 
-    result = await poster.deliver(restarted, CH, WEEK, different)
+    result = await poster.deliver(restarted, DUE, different)
     assert result.posted == 3
     posted = [m.fallback for m in dying.posted + restarted.posted]
     assert len(posted) == len(set(posted)) == 5

@@ -6,11 +6,17 @@ from bot.commands import CommandContext, Reply
 from bot.domain import ChannelRef
 from bot.render import plain_text
 from bot.services.channels import ChannelConfig
-from tests.harness import paperboy_app
+from tests.harness import Harness, paperboy_app
 
 CH = ChannelRef(platform="slack", channel_id="C42")
-ADMIN = CommandContext(platform="slack", user="UADMIN", channel=CH, is_admin=True)
-MEMBER = CommandContext(platform="slack", user="UMEMBER", channel=CH)
+TEAM = "slack:T0001"
+ADMIN = CommandContext(platform="slack", user="UADMIN", channel=CH, is_admin=True, team=TEAM)
+MEMBER = CommandContext(platform="slack", user="UMEMBER", channel=CH, team=TEAM)
+
+
+async def stored(h: Harness) -> ChannelConfig:
+    """What the channel stored (its overrides), as the one channel view reads it."""
+    return (await h.app.channels.view(CH, TEAM)).stored
 NOW = "2024-03-13T12:00:00+00:00"  # a Wednesday
 
 
@@ -23,13 +29,14 @@ async def test_set_show_and_turn_off_a_schedule(redis_url: str) -> None:
         reply = await h.app.command(ADMIN, 'schedule "0 9 * * MON" Asia/Seoul')
         assert reply.ok, reply.text
         assert "next digest Mon 2024-03-18 09:00 KST" in text(reply)
-        config = await h.app.channels.config(CH)
+        config = await stored(h)
         assert (config.schedule, config.timezone, config.digests) == (
             "0 9 * * MON",
             "Asia/Seoul",
             True,
         )
-        assert CH in await h.app.channels.known_channels()
+        assert CH in [view.channel for view in await h.app.channels.views()]
+        assert await h.app.teams.team_of(CH) == TEAM
 
         shown = await h.app.command(ADMIN, "schedule")
         assert shown.ephemeral
@@ -37,18 +44,18 @@ async def test_set_show_and_turn_off_a_schedule(redis_url: str) -> None:
 
         off = await h.app.command(ADMIN, "schedule off")
         assert "off" in text(off)
-        assert not (await h.app.channels.config(CH)).digests
+        assert not (await stored(h)).digests
         assert "Weekly digests are off" in text(await h.app.command(ADMIN, "schedule"))
         await h.app.command(ADMIN, "schedule on")
-        assert (await h.app.channels.config(CH)).digests
+        assert (await stored(h)).digests
 
 
 async def test_unquoted_cron_and_smart_quotes(redis_url: str) -> None:
     async with paperboy_app(redis_url, PAPERBOY_TEST_NOW=NOW) as h:
         assert (await h.app.command(ADMIN, "schedule 30 17 * * FRI Europe/Berlin")).ok
-        assert (await h.app.channels.config(CH)).schedule == "30 17 * * FRI"
+        assert (await stored(h)).schedule == "30 17 * * FRI"
         assert (await h.app.command(ADMIN, "schedule “0 8 * * TUE”")).ok
-        config = await h.app.channels.config(CH)
+        config = await stored(h)
         assert (config.schedule, config.timezone) == ("0 8 * * TUE", "Europe/Berlin")
 
 
@@ -71,7 +78,7 @@ async def test_bad_cron_or_zone_is_a_clear_message(redis_url: str) -> None:
         assert not bad_zone.ok
         assert "Asia/Seoul" in (bad_zone.text or "")
         assert not (await h.app.command(ADMIN, 'schedule "0 9 * * MON')).ok  # unbalanced
-        assert await h.app.channels.config(CH) == ChannelConfig()  # nothing stored
+        assert await stored(h) == ChannelConfig()  # nothing stored
 
 
 async def test_members_cannot_change_or_see_the_schedule(redis_url: str) -> None:
@@ -80,7 +87,7 @@ async def test_members_cannot_change_or_see_the_schedule(redis_url: str) -> None
             reply = await h.app.command(MEMBER, command)
             assert not reply.ok
             assert "admins" in (reply.text or "")
-        assert await h.app.channels.config(CH) == ChannelConfig()
+        assert await stored(h) == ChannelConfig()
 
 
 async def test_size_and_sources(redis_url: str) -> None:
@@ -88,23 +95,23 @@ async def test_size_and_sources(redis_url: str) -> None:
         assert (await h.app.command(ADMIN, "schedule size 5")).ok
         assert not (await h.app.command(ADMIN, "schedule size 99")).ok
         assert (await h.app.command(ADMIN, "schedule sources huggingface, shared")).ok
-        config = await h.app.channels.config(CH)
+        config = await stored(h)
         assert (config.digest_size, config.sources) == (5, ("hf", "shared"))
         assert not (await h.app.command(ADMIN, "schedule sources twitter")).ok
         assert (await h.app.command(ADMIN, "schedule sources all")).ok
-        assert (await h.app.channels.config(CH)).sources == ()
+        assert (await stored(h)).sources == ()
 
 
 async def test_topics_split_keywords_and_arxiv_categories(redis_url: str) -> None:
     async with paperboy_app(redis_url) as h:
         reply = await h.app.command(ADMIN, "topics LLM agents, diffusion cs.cv, stat.ML")
         assert reply.ok
-        config = await h.app.channels.config(CH)
+        config = await stored(h)
         assert config.topics == ("llm agents", "diffusion")
         assert config.categories == ("cs.CV", "stat.ML")
         assert "cs.CV" in text(await h.app.command(ADMIN, "topics"))
         await h.app.command(ADMIN, "topics clear")
-        cleared = await h.app.channels.config(CH)
+        cleared = await stored(h)
         assert (cleared.topics, cleared.categories) == ((), ())
 
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 
+from bot import keys
 from bot.domain import ChannelRef
 from bot.i18n import t
 from bot.web import Health
@@ -51,10 +52,10 @@ async def test_worker_posts_a_due_slack_digest(redis_url: str) -> None:
         ) as h:
             h.hf.add(date(2024, 3, 12), *papers[:4])
             channel = ChannelRef(platform="slack", channel_id="C1")
-            await h.app.channels.update_config(channel, language="ja")
+            await h.app.channels.update(channel, language="ja")
             await run_worker_until(h, redis_url, lambda: len(slack.posted) >= 3)
     header = json.dumps(slack.posted[0]["blocks"], ensure_ascii=False)
-    assert t("digest_title", "ja", week="2024-W11") in header
+    assert t("digest_title", "ja", week="2024年3月11日～17日") in header  # the days, in Japanese
     assert [p["channel"] for p in slack.posted] == ["C1"] * 3
     assert all(p.get("unfurl_links") in (False, "false", "0") for p in slack.posted)
 
@@ -67,9 +68,10 @@ async def test_worker_posts_a_due_discord_digest_without_a_gateway(redis_url: st
         ) as h:
             h.hf.add(date(2024, 3, 12), *papers[:4])
             channel = ChannelRef(platform="discord", channel_id=CHANNEL_ID)
-            await h.app.channels.update_config(channel, language="en")
+            await h.app.channels.update(channel, language="en")
             await run_worker_until(h, redis_url, lambda: len(discord.sent()) >= 3)
-            digest = f"pb:digest:discord:{CHANNEL_ID}:2024-W12"
+            team = await h.app.teams.team_of(channel)
+            digest = keys.digest(team, channel.key, "2024-W12")
             assert await h.app.redis.exists(f"{digest}:done")
-    assert "2024-W11" in json.dumps(discord.sent()[0])
+    assert "Mar 11\u2009–\u200917, 2024" in json.dumps(discord.sent()[0], ensure_ascii=False)
     assert discord.identified == []  # REST only: no gateway session was opened

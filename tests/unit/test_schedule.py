@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain import ChannelRef
-from bot.services.channels import ChannelConfig
+from bot.services.channels import ChannelConfig, ChannelDefaults, channel_view
 from bot.services.schedule import (
     BadSchedule,
     DueDigest,
     Schedule,
     check_cron,
     clock_from,
-    covered_week,
     due_digest,
     parse_zone,
-    schedule_of,
     should_post,
 )
+from bot.window import window_before, window_of_week
 
 CH = ChannelRef(platform="slack", channel_id="C1")
 SEOUL = Schedule.of("0 9 * * MON", "Asia/Seoul")
@@ -90,9 +90,24 @@ def test_the_week_is_the_channels_not_utcs() -> None:
     assert due.job_id == "digest:slack:C1:2024-W11"
 
 
-def test_a_monday_run_covers_last_week_a_friday_run_this_week() -> None:
-    assert covered_week(at("2024-03-11T09:00:00+09:00")) == "2024-W10"
-    assert covered_week(at("2024-03-15T17:00:00+01:00")) == "2024-W11"
+def test_a_run_covers_the_seven_days_before_its_local_day() -> None:
+    seoul, berlin = ZoneInfo("Asia/Seoul"), ZoneInfo("Europe/Berlin")
+    monday = window_before(at("2024-03-11T09:00:00+09:00"), seoul)
+    assert monday.iso_week == "2024-W10"  # a Monday run: the whole week that just ended
+    friday = window_before(at("2024-03-15T17:00:00+01:00"), berlin)
+    assert (friday.first, friday.last) == (date(2024, 3, 8), date(2024, 3, 14))
+    assert friday.iso_week is None
+    # 00:30 on Tuesday in Seoul is still Monday in UTC: the channel's zone decides the day.
+    early = window_before(at("2024-03-11T15:30:00+00:00"), seoul)
+    assert early.last == date(2024, 3, 11)
+
+
+def test_a_week_covers_monday_to_sunday_in_the_channel_zone() -> None:
+    window = window_of_week("2024-W11", ZoneInfo("Asia/Seoul"))
+    assert window.start == at("2024-03-11T00:00:00+09:00")
+    assert window.end == at("2024-03-18T00:00:00+09:00")
+    assert window.label("en") == "Mar 11\u2009–\u200917, 2024"
+    assert window.label("ko") == "2024년 3월 11일~17일"
 
 
 def test_late_digests_only_when_the_scheduler_missed_the_run() -> None:
@@ -107,12 +122,17 @@ def test_late_digests_only_when_the_scheduler_missed_the_run() -> None:
     assert not should_post(late, seen_until=run + timedelta(minutes=1), attempted=False)
 
 
+def schedule_of(config: ChannelConfig) -> Schedule | None:
+    defaults = ChannelDefaults(language="en", digest_size=10, schedule=DEFAULT)
+    return channel_view(CH, "slack:T1", config, defaults).schedule
+
+
 def test_channel_fields_override_the_default() -> None:
-    assert schedule_of(ChannelConfig(), default=DEFAULT) == DEFAULT
-    assert schedule_of(ChannelConfig(timezone="Asia/Seoul"), default=DEFAULT) == SEOUL
-    own = schedule_of(ChannelConfig(schedule="0 8 * * TUE"), default=DEFAULT)
+    assert schedule_of(ChannelConfig()) == DEFAULT
+    assert schedule_of(ChannelConfig(timezone="Asia/Seoul")) == SEOUL
+    own = schedule_of(ChannelConfig(schedule="0 8 * * TUE"))
     assert own == Schedule.of("0 8 * * TUE", "UTC")
-    assert schedule_of(ChannelConfig(digests=False), default=DEFAULT) is None
+    assert schedule_of(ChannelConfig(digests=False)) is None
 
 
 def test_test_clock_starts_where_told_and_runs_on() -> None:

@@ -14,12 +14,15 @@ from redis.asyncio import Redis
 
 from adapters.discord.client import PaperboyClient
 from adapters.discord.runner import run_client
+from adapters.discord.translate import guild_team
 from bot.app import Paperboy
+from bot.domain import Tally
 from bot.services import aio
-from tests.fakes.discord import TOKEN, FakeDiscord
+from tests.fakes.discord import GUILD_ID, TOKEN, FakeDiscord
 from tests.harness import Harness, paperboy_app
 
 WAIT = 15.0
+TEAM = guild_team(int(GUILD_ID))  # the loopback Discord's one server
 
 
 @dataclass
@@ -33,6 +36,11 @@ class Bot:
     @property
     def app(self) -> Paperboy:
         return self.h.app
+
+
+async def tally(app: Paperboy, paper: str, team: str = TEAM) -> Tally:
+    """The paper's tally as `team` reads it (its own votes, or its linked group's)."""
+    return await app.votes.tally(await app.teams.ledger(team), paper)
 
 
 async def until(condition: Callable[[], bool], task: asyncio.Task[Any] | None = None) -> None:

@@ -4,21 +4,31 @@ Discord, the real core on the arXiv/HF/OpenAI fakes and a real Redis."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from redis.asyncio import Redis
 
 from adapters.discord.client import APOLOGY
 from adapters.discord.translate import channel_ref, message_ref
+from bot import keys
 from bot.commands import registry
+from bot.domain import ChannelRef
+from bot.services.channels import ChannelConfig
 from bot.weeks import iso_week
-from tests.adapters.discord.conftest import Bot, assert_no_mentions, handled, running
+from bot.window import Window, window_of_week
+from tests.adapters.discord.conftest import TEAM, Bot, assert_no_mentions, handled, running
 from tests.fakes.discord import APP_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.server import Fault
 from tests.harness import paperboy_app
 
 CHANNEL = channel_ref(int(CHANNEL_ID))
 EPHEMERAL = 1 << 6
+
+
+def this_week() -> Window:
+    """The ISO week of today (UTC, the default time zone): papers shared now are in it."""
+    return window_of_week(iso_week(), ZoneInfo("UTC"))
 
 
 async def slash(bot: Bot, query: str, **options: Any) -> str:
@@ -33,6 +43,11 @@ async def say(bot: Bot, content: str, by: str = "haruka") -> str:
 
 def replies(fake: FakeDiscord) -> list[dict[str, Any]]:
     return [c.json() for c in fake.calls(f"/channels/{CHANNEL_ID}/messages") if c.method == "POST"]
+
+
+async def stored(bot: Bot, channel: ChannelRef) -> ChannelConfig:
+    """What the channel stored in the server's team (not the defaults laid over it)."""
+    return (await bot.app.channels.view(channel, TEAM)).stored
 
 
 def embed_text(body: dict[str, Any]) -> str:
@@ -74,7 +89,9 @@ async def test_paper_is_deferred_then_answered_with_a_paper_embed(bot: Bot) -> N
     original = bot.discord.original(interaction_id)
     assert original is not None
     assert original["embeds"][0]["title"] == embed["title"]
-    mapped = await bot.app.channels.paper_for(message_ref(int(CHANNEL_ID), int(original["id"])))
+    mapped = await bot.app.channels.paper_for(
+        TEAM, message_ref(int(CHANNEL_ID), int(original["id"]))
+    )
     assert mapped == "2403.09629"
 
 
@@ -114,7 +131,9 @@ async def test_bang_paper_answers_in_the_channel_as_a_reply(bot: Bot) -> None:
     assert reply["embeds"][0]["title"].startswith("Quiet-STaR")
     assert bot.discord.count(f"/channels/{CHANNEL_ID}/typing") == 1
     posted = [m for m in bot.discord.messages.values() if m["author"]["id"] == APP_ID]
-    mapped = await bot.app.channels.paper_for(message_ref(int(CHANNEL_ID), int(posted[0]["id"])))
+    mapped = await bot.app.channels.paper_for(
+        TEAM, message_ref(int(CHANNEL_ID), int(posted[0]["id"]))
+    )
     assert mapped == "2403.09629"
 
 
@@ -135,7 +154,7 @@ async def test_help_and_top_mirror_the_slack_sub_commands(bot: Bot) -> None:
 
 async def test_ordinary_messages_share_papers_and_get_no_reply(bot: Bot) -> None:
     await say(bot, "worth a read: https://arxiv.org/abs/2403.09629v2 and arXiv:2401.08541")
-    shared = await bot.app.channels.shared(CHANNEL, iso_week())
+    shared = await bot.app.channels.shared(TEAM, CHANNEL, this_week())
     assert shared == {"2403.09629": 1, "2401.08541": 1}
     assert replies(bot.discord) == []
 
@@ -144,14 +163,14 @@ async def test_the_bots_own_messages_are_neither_commands_nor_shares(bot: Bot) -
     async with handled(bot.client, "message"):
         await bot.discord.say("!paper top https://arxiv.org/abs/2403.09629", by="bot")
     assert replies(bot.discord) == []
-    assert await bot.app.channels.shared(CHANNEL, iso_week()) == {}
+    assert await bot.app.channels.shared(TEAM, CHANNEL, this_week()) == {}
 
 
 @pytest.mark.parametrize(("who", "allowed"), [("haruka", False), ("mod", True), ("owner", True)])
 async def test_bang_paper_lang_needs_manage_server(bot: Bot, who: str, allowed: bool) -> None:
     await say(bot, "!paper lang ko", by=who)
     (reply,) = replies(bot.discord)
-    config = await bot.app.channels.config(CHANNEL)
+    config = await stored(bot, CHANNEL)
     if allowed:
         assert config.language == "ko"
         assert "한국어" in reply["content"]
@@ -165,7 +184,7 @@ async def test_slash_lang_uses_the_permissions_discord_computed(
     bot: Bot, who: str, allowed: bool
 ) -> None:
     await slash(bot, "lang ja", by=who)
-    config = await bot.app.channels.config(CHANNEL)
+    config = await stored(bot, CHANNEL)
     assert config.language == ("ja" if allowed else None)
     (followup,) = [c.json() for c in bot.discord.calls("/webhooks/") if c.method == "POST"]
     assert bool(followup.get("flags", 0) & EPHEMERAL) is not allowed
@@ -185,7 +204,7 @@ async def test_configured_admin_roles_and_ids(
     async with paperboy_app(redis_url, **overrides) as h, running(h.app, fake_discord):
         await fake_discord.say("!paper lang zh", by="clubber")
         await fake_discord.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
-        assert (await h.app.channels.config(CHANNEL)).language == "zh"
+        assert (await h.app.channels.view(CHANNEL, TEAM)).stored.language == "zh"
     assert_no_mentions(fake_discord)
 
 
@@ -219,6 +238,6 @@ async def test_stopping_lets_an_answer_in_flight_finish_and_count_its_votes(
     # `running` stopped the bot here, half a second before the answer was ready
     (followup,) = [c for c in fake_discord.calls(f"/webhooks/{APP_ID}/") if c.method == "POST"]
     assert followup.json()["embeds"][0]["title"].startswith("Quiet-STaR")
-    mapped = await harness.app.redis.keys("pb:msg:discord:*")
+    mapped = await harness.app.redis.keys(keys.message(TEAM, "discord:*"))
     assert len(mapped) == 1  # the answer's message -> paper map, so reactions on it are votes
     assert await harness.app.redis.get(mapped[0]) == b"2403.09629"

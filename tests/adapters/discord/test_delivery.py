@@ -4,6 +4,7 @@ and `serve()` itself — all through the real discord.py client and the loopback
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime
 from typing import Any
 
 import discord
@@ -20,11 +21,14 @@ from bot.errors import ConfigError
 from bot.render import Heading, Paragraph, RichMessage
 from bot.services import aio
 from bot.services.poster import DigestPoster, Outcome
-from tests.adapters.discord.conftest import Bot, assert_no_mentions, handled, until
+from bot.services.schedule import DueDigest
+from tests.adapters.discord.conftest import TEAM, Bot, assert_no_mentions, handled, tally, until
 from tests.fakes.discord import APP_ID, CHANNEL_ID, MOD_ROLE_ID, TOKEN, FakeDiscord, limit_errors
 from tests.harness import Harness, paperboy_app, quiet_star, sample_papers
 
 CHANNEL = channel_ref(int(CHANNEL_ID))
+# The Monday run after ISO week 2024-W11: it covers Mar 11 to 17, 2024.
+DUE = DueDigest(CHANNEL, "2024-W12", datetime(2024, 3, 18, 9, tzinfo=UTC), late=False, team=TEAM)
 SENTENCE = "Reasoning tokens help the model on hard questions, at a price in compute. "
 
 
@@ -72,6 +76,8 @@ def digest(papers: list[Paper], trend: str) -> Digest:
         channel=CHANNEL,
         week="2024-W11",
         language="en",
+        first=date(2024, 3, 11),
+        last=date(2024, 3, 17),
         trend=trend,
         trend_source="llm",
         items=items,
@@ -85,19 +91,21 @@ async def test_a_digest_is_a_header_then_one_votable_message_per_paper(bot: Bot)
     async def build() -> Digest:
         return digest(papers, (SENTENCE * 60).strip())
 
-    delivery = await poster.deliver(bot.client.chat, CHANNEL, "2024-W11", build)
+    delivery = await poster.deliver(bot.client.chat, DUE, build)
     assert (delivery.outcome, delivery.posted) == (Outcome.POSTED, 6)
     posts = channel_posts(bot.discord)
     assert all(limit_errors(body) == [] for body in posts)
-    assert posts[0]["embeds"][0]["title"] == "📰 Paperboy weekly digest · 2024-W11"
+    assert (
+        posts[0]["embeds"][0]["title"] == "📰 Paperboy weekly digest · Mar 11\u2009–\u200917, 2024"
+    )
     titles = [e.get("title") for body in posts[1:] for e in body["embeds"] if e.get("title")]
     assert [t.split(". ", 1)[0] for t in titles] == ["1", "2", "3", "4", "5"]
     created = bot_messages(bot.discord)
     first_paper = next(m for m in created if m["embeds"][0].get("title", "").startswith("1. "))
     async with handled(bot.client, "raw_reaction_add"):
         await bot.discord.react(str(first_paper["id"]), "👍")
-    assert await bot.app.votes.tally(papers[0].arxiv_id) == Tally(up=1)
-    again = await poster.deliver(bot.client.chat, CHANNEL, "2024-W11", build)
+    assert await tally(bot.app, papers[0].arxiv_id) == Tally(up=1)
+    again = await poster.deliver(bot.client.chat, DUE, build)
     assert again.outcome == Outcome.ALREADY_DONE
     assert len(channel_posts(bot.discord)) == len(posts)
 

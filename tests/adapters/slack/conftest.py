@@ -4,6 +4,7 @@ the real AsyncWebClient through SLACK_API_URL. Requests are signed as Slack sign
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -20,15 +21,22 @@ import redis.asyncio as aioredis
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.runner import http_server
-from bot.domain import ChannelRef, MessageRef
+from bot.app import Paperboy
+from bot.domain import ChannelRef, MessageRef, Tally
 from tests.conftest import FIXTURES
-from tests.fakes.slack import BOT_TOKEN, FakeSlack, event_callback
+from tests.fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack, event_callback
 from tests.harness import Harness, paperboy_app
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C2147483705"
 USER = "U2147483697"
+TEAM = f"slack:{TEAM_ID}"  # the workspace of the fixtures' payloads and of auth.test
 _serial = itertools.count(1)
+
+
+async def tally(app: Paperboy, paper: str, team: str = TEAM) -> Tally:
+    """The paper's tally as `team` reads it (its own votes, or its linked group's)."""
+    return await app.votes.tally(await app.teams.ledger(team), paper)
 
 
 def signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
@@ -155,8 +163,9 @@ class SlackBed:
         return MessageRef(channel=ChannelRef(platform="slack", channel_id=channel), message_id=ts)
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
+@contextlib.contextmanager
+def fake_slack() -> Iterator[FakeSlack]:
+    """The loopback Slack with a member, an admin and an owner."""
     with FakeSlack() as fake:
         fake.add_user(USER)
         fake.add_user("U0ADMIN01", admin=True)
@@ -164,8 +173,9 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-async def bed(redis_url: str, redis: aioredis.Redis, slack: FakeSlack) -> AsyncIterator[SlackBed]:
+@contextlib.asynccontextmanager
+async def slack_bed(redis_url: str, slack: FakeSlack) -> AsyncIterator[SlackBed]:
+    """A real Paperboy served by the real Bolt app over HTTP, posting to `slack`."""
     async with (
         paperboy_app(
             redis_url,
@@ -179,3 +189,15 @@ async def bed(redis_url: str, redis: aioredis.Redis, slack: FakeSlack) -> AsyncI
         aiohttp.ClientSession() as http,
     ):
         yield SlackBed(h, adapter, slack, f"http://127.0.0.1:{port}/slack/events", http)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with fake_slack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bed(redis_url: str, redis: aioredis.Redis, slack: FakeSlack) -> AsyncIterator[SlackBed]:
+    async with slack_bed(redis_url, slack) as opened:
+        yield opened

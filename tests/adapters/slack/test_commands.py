@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from adapters.slack.app import INVITE_TIP, LOOKING_UP
 from bot.domain import Paper
-from tests.adapters.slack.conftest import CHANNEL, USER, SlackBed, reaction_body
+from tests.adapters.slack.conftest import CHANNEL, TEAM, USER, SlackBed, reaction_body
 from tests.fakes.openai import default_respond, requested_language
 from tests.fakes.server import Fault
 from tests.fakes.slack import BOT_USER_ID, block_errors
@@ -54,7 +54,7 @@ async def test_paper_by_id_is_acked_then_posted_and_mapped_for_votes(bed: SlackB
     assert "When writing and talking, people sometimes pause to think." in assert_paper_message(
         post
     )
-    assert await bed.h.app.channels.paper_for(bed.ref(post["ts"])) == "2403.09629"
+    assert await bed.h.app.channels.paper_for(TEAM, bed.ref(post["ts"])) == "2403.09629"
     assert bed.h.llm.chat_calls() == 1
     assert bed.slack.ephemeral == []
     await bed.ask("2403.09629")
@@ -81,7 +81,7 @@ async def test_paper_by_keywords_lists_other_matches(bed: SlackBed) -> None:
     assert block_errors(post["blocks"]) == []
     assert "Other matches" in body
     assert bed.h.arxiv.search_queries()
-    mapped = await bed.h.app.channels.paper_for(bed.ref(post["ts"]))
+    mapped = await bed.h.app.channels.paper_for(TEAM, bed.ref(post["ts"]))
     assert mapped in ("2403.09629", "2310.00001")
 
 
@@ -126,7 +126,7 @@ async def test_top_lists_voted_papers_in_the_channel(bed: SlackBed) -> None:
     assert "Top papers" in body
     assert "Quiet-STaR" in body
     assert "👍 1 · 👎 0" in body
-    assert await bed.h.app.channels.paper_for(bed.ref(top["ts"])) is None
+    assert await bed.h.app.channels.paper_for(TEAM, bed.ref(top["ts"])) is None
     await bed.ask("top someday")
     assert "/paper top week" in bed.slack.ephemeral[-1]["text"]
 
@@ -137,7 +137,7 @@ async def test_lang_is_refused_to_members(bed: SlackBed) -> None:
     assert "Only workspace admins" in refusal["text"]
     assert bed.slack.posted == []
     assert bed.slack.api_calls("users.info")[0]["user"] == USER
-    assert (await bed.h.app.channels.config(bed.ref("1").channel)).language is None
+    assert (await bed.h.app.channels.view(bed.ref("1").channel, TEAM)).stored.language is None
 
 
 async def test_lang_by_admins_owners_and_listed_users(bed: SlackBed) -> None:
@@ -146,7 +146,7 @@ async def test_lang_by_admins_owners_and_listed_users(bed: SlackBed) -> None:
     await bed.ask("lang ja", user="U0OWNER01")
     await bed.ask("lang zh", user="U0LISTED1")  # in PAPERBOY_ADMINS: no users.info needed
     assert [c["user"] for c in bed.slack.api_calls("users.info")] == ["U0ADMIN01", "U0OWNER01"]
-    assert (await bed.h.app.channels.config(bed.ref("1").channel)).language == "zh"
+    assert (await bed.h.app.channels.view(bed.ref("1").channel, TEAM)).stored.language == "zh"
     await bed.ask("2403.09629")
     assert requested_language(bed.h.llm.requests_json()[-1]) == "zh"
     await bed.ask("lang klingon", user="U0ADMIN01")
@@ -154,7 +154,8 @@ async def test_lang_by_admins_owners_and_listed_users(bed: SlackBed) -> None:
 
 
 async def test_digest_preview_is_ephemeral_and_within_limits(bed: SlackBed) -> None:
-    bed.h.hf.add(datetime.now(UTC).date(), bed.h.arxiv.papers["2403.09629"])
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)  # in the seven days it covers
+    bed.h.hf.add(yesterday, bed.h.arxiv.papers["2403.09629"])
     await bed.ask("digest preview")
     assert bed.slack.posted == []
     assert bed.slack.ephemeral
@@ -198,7 +199,7 @@ async def test_429_from_post_message_is_waited_out(bed: SlackBed) -> None:
     await bed.ask("2403.09629")
     assert len(bed.slack.calls("chat.postMessage")) == 2
     [post] = bed.slack.posted
-    assert await bed.h.app.channels.paper_for(bed.ref(post["ts"])) == "2403.09629"
+    assert await bed.h.app.channels.paper_for(TEAM, bed.ref(post["ts"])) == "2403.09629"
 
 
 async def test_not_in_channel_falls_back_to_the_response_url(bed: SlackBed) -> None:
@@ -237,7 +238,7 @@ async def test_a_10k_character_abstract_still_gives_a_valid_message(bed: SlackBe
     [post] = bed.slack.posted
     assert block_errors(post["blocks"]) == []
     assert len(post["text"]) <= 40_000
-    assert await bed.h.app.channels.paper_for(bed.ref(post["ts"])) == "2403.11111"
+    assert await bed.h.app.channels.paper_for(TEAM, bed.ref(post["ts"])) == "2403.11111"
 
 
 async def test_mention_works_like_the_slash_command(bed: SlackBed) -> None:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from bot import keys
 from bot.domain import ChannelRef, Tally
 from bot.weeks import iso_week
-from tests.adapters.slack.conftest import CHANNEL, SlackBed, message_body, reaction_body
+from bot.window import Window, window_of_week
+from tests.adapters.slack import conftest
+from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackBed, message_body, reaction_body
 from tests.fakes.slack import BOT_USER_ID
 
 PAPER = "2403.09629"
 
 
 async def tally(bed: SlackBed) -> Tally:
-    return await bed.h.app.votes.tally(PAPER)
+    return await conftest.tally(bed.h.app, PAPER)
+
+
+def this_week() -> Window:
+    """The ISO week of today (UTC, the default time zone): papers shared now are in it."""
+    return window_of_week(iso_week(), ZoneInfo("UTC"))
 
 
 async def test_votes_added_removed_and_switched(bed: SlackBed) -> None:
@@ -58,7 +68,7 @@ async def test_reactions_on_other_messages_and_files_are_ignored(bed: SlackBed) 
     await bed.event(reaction_body(ts, user="U0VOTER01", item_type="file"))
     await bed.event(reaction_body(ts, user="U0VOTER01", channel="C0ELSEWHR"))
     assert await tally(bed) == Tally()
-    assert await bed.h.app.votes.leaderboard(None, limit=10) == []
+    assert await bed.h.app.votes.leaderboard(await bed.h.app.teams.ledger(TEAM), limit=10) == []
 
 
 async def test_retried_events_count_once(bed: SlackBed) -> None:
@@ -80,7 +90,7 @@ async def test_links_in_channel_messages_become_candidates_once(bed: SlackBed) -
     )
     for retry in (None, 1):
         assert (await bed.event(shared, retry=retry)).status == 200
-    assert await bed.h.app.channels.shared(channel, iso_week()) == {
+    assert await bed.h.app.channels.shared(TEAM, channel, this_week()) == {
         "2403.09629": 1,
         "2401.08541": 1,
     }
@@ -96,7 +106,7 @@ async def test_edits_bots_and_joins_are_not_candidates(bed: SlackBed) -> None:
         message_body(link, subtype="channel_join"),
     ):
         assert (await bed.event(body)).status == 200
-    assert await bed.h.app.channels.shared(channel, iso_week()) == {}
+    assert await bed.h.app.channels.shared(TEAM, channel, this_week()) == {}
 
 
 async def test_a_vote_that_fails_answers_500_and_slacks_retry_counts_it_once(
@@ -104,7 +114,7 @@ async def test_a_vote_that_fails_answers_500_and_slacks_retry_counts_it_once(
 ) -> None:
     ts = await bed.posted_paper()
     body = reaction_body(ts, user="U0VOTER09")
-    broken = f"pb:rx:{PAPER}:slack:U0VOTER09"  # the user's reactions on the paper, not a hash
+    broken = keys.votes(TEAM, PAPER)  # the users' reactions on the paper, made not a hash
     await bed.h.app.redis.set(broken, "corrupt")
     assert (await bed.event(body)).status == 500  # Redis refused the script: nothing counted
     assert await tally(bed) == Tally()

@@ -27,6 +27,7 @@ def test_manifest_declares_the_command_events_and_socket_mode() -> None:
         "reaction_added",
         "reaction_removed",
         "message.channels",
+        "message.groups",  # replies in private paper threads (ask the paper)
         "app_mention",
     }
     assert data["settings"]["socket_mode_enabled"] is True
@@ -39,6 +40,7 @@ def test_manifest_scopes_are_the_least_that_work() -> None:
         "chat:write",
         "reactions:read",
         "channels:history",
+        "groups:history",
         "app_mentions:read",
         "users:read",
     }

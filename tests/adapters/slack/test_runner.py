@@ -20,7 +20,7 @@ from adapters.slack.runner import serve
 from bot.domain import Tally
 from bot.errors import ConfigError
 from bot.services.aio import running
-from tests.adapters.slack.conftest import SIGNING_SECRET, command_form, reaction_body
+from tests.adapters.slack.conftest import SIGNING_SECRET, command_form, reaction_body, tally
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.harness import Harness, paperboy_app
 
@@ -80,7 +80,7 @@ async def test_socket_mode_takes_commands_and_reactions(
         ts = post["ts"]
         ack = await _push(slack, "events_api", reaction_body(ts, user="U0VOTER01"))
         assert "payload" not in ack
-        assert await h.app.votes.tally("2403.09629") == Tally(up=1)
+        assert await tally(h.app, "2403.09629") == Tally(up=1)
     assert slack.calls("apps.connections.open")[0].headers["Authorization"] == f"Bearer {APP_TOKEN}"
 
 
@@ -134,8 +134,9 @@ async def test_a_refused_bot_token_stops_start_up(
     redis_url: str, redis: aioredis.Redis, slack: FakeSlack
 ) -> None:
     wrong = "xoxb-0000-0000-refusedtoken"
-    async with harness(redis_url, slack, SLACK_BOT_TOKEN=wrong, SLACK_APP_TOKEN=APP_TOKEN) as h:
-        with pytest.raises(ConfigError, match=r"Slack refused it \(invalid_auth\)") as raised:
+    with pytest.raises(ConfigError, match=r"Slack refused it \(invalid_auth\)") as raised:
+        # the app opens the Slack chat port, which asks auth.test: start-up stops there
+        async with harness(redis_url, slack, SLACK_BOT_TOKEN=wrong, SLACK_APP_TOKEN=APP_TOKEN) as h:
             await serve(h.app)
     assert wrong not in str(raised.value)
     assert slack.calls("apps.connections.open") == []  # refused before connecting

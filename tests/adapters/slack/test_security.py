@@ -17,6 +17,7 @@ from tests.adapters.slack.conftest import (
     reaction_body,
     signature,
     signed_headers,
+    tally,
 )
 from tests.fakes.slack import BOT_TOKEN
 
@@ -86,7 +87,7 @@ async def test_forged_reaction_is_not_a_vote(bed: SlackBed) -> None:
         "X-Slack-Signature": signature(body, stamp, secret="guess"),
     }
     assert (await bed.post(body, forged, "application/json")).status == 401
-    assert await bed.h.app.votes.tally("2403.09629") == Tally()
+    assert await tally(bed.h.app, "2403.09629") == Tally()
 
 
 async def test_secrets_never_reach_the_logs(

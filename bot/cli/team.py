@@ -1,0 +1,89 @@
+"""`paperboy team link|unlink|list`: which teams share one ledger of votes.
+
+A lab on Slack and Discord links its workspace and its server, so votes cast on either platform
+rank the same papers. Votes stay where they were cast: `unlink` splits the ledger again. From
+chat, admins of both sides do the same with `/paper team link` and a one-time code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import out, run_async, settings_or_exit
+
+# What a command needs to run is imported inside it (bot.cli.common says why).
+
+team_app = typer.Typer(
+    name="team",
+    no_args_is_help=True,
+    help="Link a Slack workspace and a Discord server so they share votes and rankings.",
+)
+TeamArg = Annotated[str, typer.Argument(help="a team: slack:T123 (workspace) or discord:456")]
+
+
+@team_app.command("link")
+def link(first: TeamArg, second: TeamArg) -> None:
+    """Share votes, leaderboard and ranking between two teams (and their linked teams)."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.services.teams import parse_team  # noqa: PLC0415
+
+    settings = settings_or_exit()
+    teams = parse_team(first), parse_team(second)
+
+    async def main() -> None:
+        async with Paperboy.open(settings) as app:
+            members = await app.teams.link(*teams)
+        out.print(f"linked: {', '.join(members)} share votes", highlight=False)
+
+    run_async(main, settings)
+
+
+@team_app.command("unlink")
+def unlink(team: TeamArg) -> None:
+    """Stop sharing votes; each team keeps the votes cast in it."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.services.teams import parse_team  # noqa: PLC0415
+
+    settings = settings_or_exit()
+    which = parse_team(team)
+
+    async def main() -> None:
+        async with Paperboy.open(settings) as app:
+            left = await app.teams.unlink(which)
+        rest = f"; {', '.join(left)} stay linked" if left else ""
+        out.print(f"{which} shares votes with no other team{rest}", highlight=False)
+
+    run_async(main, settings)
+
+
+@team_app.command("list")
+def list_teams(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Every team Paperboy knows and the teams it shares votes with."""
+    from bot.app import Paperboy  # noqa: PLC0415
+    from bot.cli.show import print_json  # noqa: PLC0415
+
+    settings = settings_or_exit(quiet=as_json)
+
+    async def main() -> None:
+        async with Paperboy.open(settings) as app:
+            rows = [
+                {
+                    "team": team,
+                    "shares_with": [t for t in await app.teams.ledger(team) if t != team],
+                }
+                for team in await app.teams.known()
+            ]
+        if as_json:
+            print_json(rows)
+            return
+        if not rows:
+            out.print("No teams yet: Paperboy learns a team when someone uses it in chat.")
+        for row in rows:
+            shared = ", ".join(row["shares_with"]) or "no other team"
+            out.print(f"{row['team']}: shares votes with {shared}", highlight=False)
+
+    run_async(main, settings)
