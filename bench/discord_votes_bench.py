@@ -24,7 +24,7 @@ from bench._common import machine, redis_url
 from bench.discord_bed import Bed, discord_bed
 from bot.domain import Tally
 from bot.services import aio
-from tests.fakes.discord import CHANNEL_ID
+from tests.fakes.discord import CHANNEL_ID, GUILD_ID
 
 Step = tuple[str, bool]  # emoji, added
 SCRIPTS: dict[str, tuple[list[Step], int]] = {  # steps, the vote they leave
@@ -37,6 +37,7 @@ SCRIPTS: dict[str, tuple[list[Step], int]] = {  # steps, the vote they leave
     "not a vote": ([("🎉", True)], 0),
 }
 BATCH = 1000
+TEAM = f"discord:{GUILD_ID}"  # the fake's one server: its reactions carry its guild_id
 
 
 def plan(users: int, messages: list[str], rng: random.Random) -> tuple[list[Any], dict[str, Tally]]:
@@ -80,7 +81,7 @@ async def main(users: int, n_messages: int, seed: int) -> None:
         async with discord_bed(url) as bed:
             for message, paper in papers.items():
                 await bed.h.app.channels.map_message(
-                    message_ref(int(CHANNEL_ID), int(message)), paper
+                    TEAM, message_ref(int(CHANNEL_ID), int(message)), paper
                 )
             done = asyncio.ensure_future(handled(bed, len(items)))
             began = time.monotonic()
@@ -88,7 +89,8 @@ async def main(users: int, n_messages: int, seed: int) -> None:
                 await bed.discord.react_many(items[start : start + BATCH])
             await done
             elapsed = time.monotonic() - began
-            tallies = {m: await bed.h.app.votes.tally(p) for m, p in papers.items()}
+            ledger = await bed.h.app.teams.ledger(TEAM)
+            tallies = {m: await bed.h.app.votes.tally(ledger, p) for m, p in papers.items()}
     exact = tallies == expected
     votes = sum(t.up + t.down for t in expected.values())
     print(f"machine: {machine()}; loopback Discord in its own process")

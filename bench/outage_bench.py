@@ -153,8 +153,8 @@ def _or_nan(seconds: float | None) -> float:
     return float("nan") if seconds is None else seconds
 
 
-def spread(values: list[float]) -> str:
-    return f"{min(values):.2f} / {median(values):.2f} / {max(values):.2f}"
+def spread(values: list[float], digits: int = 2) -> str:
+    return " / ".join(f"{v:,.{digits}f}" for v in (min(values), median(values), max(values)))
 
 
 def report(rounds: list[Round]) -> None:
@@ -162,8 +162,8 @@ def report(rounds: list[Round]) -> None:
     print(
         f"\noutage of {outage:g} s, {len(rounds)} rounds, {VOTES} votes each (min / median / max)"
     )
-    print(f"  votes acked 200        {spread([float(r.acked) for r in rounds])}")
-    print(f"  votes stored           {spread([float(r.stored) for r in rounds])}")
+    print(f"  votes acked 200        {spread([float(r.acked) for r in rounds], 0)}")
+    print(f"  votes stored           {spread([float(r.stored) for r in rounds], 0)}")
     print(f"  acked but not stored   {sum(r.lost for r in rounds)}")
     print(
         f"  s to first /paper answer after Redis returns  {spread([r.first_answer for r in rounds])}"

@@ -29,14 +29,15 @@ from redis.asyncio import Redis
 
 from bench._common import machine, redis_url
 from bench.digest_bench import week_papers
+from bot import keys
 from bot.domain import ChannelRef, Language
-from bot.services.channels import ChannelStore
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI, schema_name
-from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.harness import fake_env
+from tests.fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack
+from tests.harness import channel_store, fake_env
 
+TEAM = f"slack:{TEAM_ID}"  # the fake Slack's workspace (auth.test)
 LANGS: tuple[Language, ...] = ("en", "ko", "ja")
 RUN = datetime(2024, 3, 18, 9, 0, tzinfo=UTC)  # a Monday: the default schedule's run
 LEAD = 6.0  # seconds between a worker's start and the scheduled minute on its clock
@@ -74,10 +75,10 @@ async def seed(url: str, channels: int) -> None:
     redis = Redis.from_url(url)
     try:
         await redis.flushdb()
-        store = ChannelStore(redis)
+        store = channel_store(redis)
         for i in range(channels):
             channel = ChannelRef(platform="slack", channel_id=f"C{i:05d}")
-            await store.update_config(channel, language=LANGS[i % len(LANGS)])
+            await store.update(channel, TEAM, language=LANGS[i % len(LANGS)])
     finally:
         await redis.aclose()
 
@@ -85,8 +86,8 @@ async def seed(url: str, channels: int) -> None:
 async def all_done(url: str, channels: int) -> bool:
     redis = Redis.from_url(url)
     try:
-        keys = [f"pb:digest:slack:C{i:05d}:2024-W12:done" for i in range(channels)]
-        return int(await redis.exists(*keys)) == channels
+        done = [f"{keys.digest(TEAM, f'slack:C{i:05d}', '2024-W12')}:done" for i in range(channels)]
+        return int(await redis.exists(*done)) == channels
     finally:
         await redis.aclose()
 

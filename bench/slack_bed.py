@@ -223,6 +223,55 @@ async def from_another_process(
         return await loop.run_in_executor(pool, blast, url, sequences, gap)
 
 
+def _load_client(conn: Connection) -> None:
+    """The load process of `LoadClient`: take a workload, fire it on "go", answer a summary."""
+    while (message := conn.recv()) != "stop":
+        url, sequences = message
+        conn.send("ready")
+        conn.recv()  # "go"
+        timings = flat(blast(url, sequences))
+        elapsed = max(t.end for t in timings) - min(t.start for t in timings)
+        conn.send((len(timings), elapsed, statuses(timings)))
+
+
+@dataclass(frozen=True)
+class Fired:
+    requests: int
+    seconds: float
+    statuses: dict[int, int]
+    server_cpu: float  # CPU seconds this (the server's) process spent while the load ran
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.server_cpu / self.requests * 1000
+
+
+class LoadClient:
+    """A load generator in a process of its own, whose workload is handed over before the clock
+    starts: the server's CPU time while the load runs is then the server's work alone (no
+    pickling of requests, no process start-up)."""
+
+    def __enter__(self) -> LoadClient:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_load_client, args=(child,), daemon=True)
+        self._process.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._conn.send("stop")
+        self._process.join(10)
+
+    async def fire(self, url: str, sequences: Sequence[Sequence[Request]]) -> Fired:
+        self._conn.send((url, list(map(list, sequences))))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._conn.recv)  # "ready"
+        cpu = time.process_time()
+        self._conn.send("go")
+        count, seconds, codes = await loop.run_in_executor(None, self._conn.recv)
+        return Fired(count, seconds, codes, time.process_time() - cpu)
+
+
 def ms(values: Iterable[float]) -> list[float]:
     return [v * 1000 for v in values]
 

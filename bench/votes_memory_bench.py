@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 
-from bench._common import machine, median, redis_url
+from bench._common import redis_url
+from bench._report import ratios, spread, table
 from bot import keys
 from bot.domain import ChannelRef, MessageRef
 from bot.services import aio
@@ -86,15 +86,20 @@ async def main(votes: int, per_paper: int, runs: int) -> None:
             anchor.append(await anchor_bytes(url, votes, per_paper))
             ledger.append(await ledger_bytes(url, votes, per_paper))
     scale = 1_000_000 / votes
-    print(f"{machine()}, load average {os.getloadavg()[0]:.2f}")
-    for name, values in (("ledger", ledger), ("anchor (bare votes)", anchor)):
-        mib = sorted(v * scale / MIB for v in values)
-        print(
-            f"{name}: {mib[0]:.1f} / {median(mib):.1f} / {mib[-1]:.1f} MiB per 1 M votes "
-            f"(min / median / max, {runs} runs, {per_paper} voters per paper)"
-        )
-    ratios = sorted(a / b for a, b in zip(ledger, anchor, strict=True))
-    print(f"ratio ledger / anchor: {ratios[0]:.2f} / {median(ratios):.2f} / {ratios[-1]:.2f}")
+    ledger_mib = [v * scale / MIB for v in ledger]
+    anchor_mib = [v * scale / MIB for v in anchor]
+    table(
+        "votes-memory",
+        [
+            f"Redis memory per 1 M votes ({votes:,} cast per run, {per_paper} voters per paper)",
+            "MiB",
+        ],
+        [
+            ["the ledger (`VoteStore.record_reaction`)", spread(ledger_mib)],
+            ["anchor, interleaved: bare votes (paper hash, user -> +1)", spread(anchor_mib)],
+            ["ratio ledger / anchor", spread(ratios(ledger, anchor), "{:.2f}")],
+        ],
+    )
 
 
 if __name__ == "__main__":

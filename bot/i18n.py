@@ -53,12 +53,12 @@ def catalog(language: Language) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=False)
 
 
-def t(message: str, language: Language, **values: object) -> str:
+def t(message: str, language: Language, /, **values: object) -> str:
     """`message` (an English msgid) in `language`, with `values` filled in."""
     return _fill(catalog(language).gettext(message), language, values)
 
 
-def tn(singular: str, plural: str, n: int, language: Language, **values: object) -> str:
+def tn(singular: str, plural: str, n: int, language: Language, /, **values: object) -> str:
     """A message about `n` things, in the plural form `language` uses for `n`."""
     text = catalog(language).ngettext(singular, plural, n)
     return _fill(text, language, {"n": n, **values})
@@ -92,11 +92,11 @@ class Text:
         return self.render("en")
 
 
-def lazy(message: str, **values: object) -> Text:
+def lazy(message: str, /, **values: object) -> Text:
     return Text(message, values)
 
 
-def lazy_n(singular: str, plural: str, n: int, **values: object) -> Text:
+def lazy_n(singular: str, plural: str, n: int, /, **values: object) -> Text:
     return Text(singular, values, plural, n)
 
 
@@ -129,10 +129,13 @@ def day(value: date, language: Language) -> str:
 
 
 def moment(value: datetime, language: Language) -> str:
-    """A weekday, date and time in `value`'s own zone: `Mon, Mar 18, 2024 09:00`,
-    `2024년 3월 18일 (월) 09:00`."""
+    """A weekday, date and time in `value`'s own zone, named: `Mon, Mar 18, 2024 09:00 KST`,
+    `2024년 3월 18일 (월) 09:00 KST` (the zone's abbreviation, which readers of every language
+    recognise, rather than CLDR's long localized zone names)."""
     when = format_skeleton("yMMMEd", value, tzinfo=value.tzinfo, locale=language)
-    return f"{when} {format_skeleton('Hm', value, tzinfo=value.tzinfo, locale=language)}"
+    time_of_day = format_skeleton("Hm", value, tzinfo=value.tzinfo, locale=language)
+    zone = value.tzname() or ""
+    return f"{when} {time_of_day} {zone}".rstrip()
 
 
 def language_of(locale: str | None) -> Language | None:

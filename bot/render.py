@@ -26,6 +26,7 @@ LLM_NOTE = N_(
 EXTRACTIVE_NOTE = N_(
     "📄 Extractive summary: sentences quoted from the abstract (no AI summary available)."
 )
+TREND_NOTE = N_("(trend paragraph assembled from the papers' keywords; no AI summary available)")
 _LINK_WORDS = {"Code": N_("Code"), "Project": N_("Project")}  # arXiv, PDF, HF are names
 
 
@@ -218,8 +219,7 @@ def render_header(digest: Digest, *, late: bool = False) -> RichMessage:
         return RichMessage(tuple(blocks), f"{title}: {clean(digest.empty_reason)}")
     blocks.append(Paragraph(clean(digest.trend)))
     if digest.trend_source == "extractive":
-        text = N_("(trend paragraph assembled from the papers' keywords; no AI summary available)")
-        blocks.append(Context(t(text, lang)))
+        blocks.append(Context(t(TREND_NOTE, lang)))
     count = tn(
         "{n} paper, ranked by your votes, Hugging Face upvotes and your topics. "
         "React 👍 / 👎 on a paper to vote.",

@@ -61,7 +61,7 @@ MAX_TRIES = 5
 Ctx = dict[str, Any]
 # Waits between PINGs while Redis is down: 0.2 s doubling to 2 s, jittered so that many workers
 # do not reconnect in step; a return is noticed within about 2.5 s, however long the outage.
-RECONNECT = wait_exponential_jitter(initial=0.2, max=2.0, jitter=0.5)
+RECONNECT = wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.5)
 AFTER_A_FAULT = 5.0  # seconds before a Worker that stopped for any other reason is restarted
 CONFIG_ERRORS = (ConfigError, AuthenticationError)
 _quiet = logs.QuietLog(log)  # a worker failing again and again: one traceback per interval
@@ -256,6 +256,8 @@ async def keep_working(settings: Settings, redis_url: str, **overrides: Any) -> 
     (a refused password, a bad setting) ends this task, and so the process.
     """
     health: Health | None = overrides.get("ctx", {}).get("health")
+    if health is not None:
+        health.set("worker", ok=False, detail="starting")  # up once its `startup` has run
     while True:
         try:
             await run_one_worker(settings, redis_url, **overrides)

@@ -8,16 +8,19 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.markup import escape
 
 from bot.errors import PaperboyError
+from bot.i18n import Text, lazy, render, t
 
 # Every command module imports this one, and `paperboy --help` imports every command module:
 # what only running a command needs (settings, Redis, the event loop) is imported where used.
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.domain import Language
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -55,7 +58,10 @@ def _secret_values(settings: Settings) -> list[str]:
     from pydantic import SecretStr  # noqa: PLC0415
 
     values = (getattr(settings, name) for name in type(settings).model_fields)
-    return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+    secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+    # REDIS_URL is a plain setting (it is also a location), but its password is a secret.
+    password = urlsplit(settings.redis_url).password if settings.redis_url else None
+    return [*secrets, password] if password else secrets
 
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
@@ -70,9 +76,26 @@ def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def cli_language(settings: Settings | None = None) -> Language:
+    """The language `paperboy` speaks to people: PAPERBOY_LANGUAGE (a command's `--lang`
+    wins where it has one; its caller passes that). English while the settings are unreadable:
+    the error saying why must still be shown."""
+    if settings is not None:
+        return settings.language
+    from bot.config import load_settings  # noqa: PLC0415
+
+    try:
+        return load_settings().language
+    except PaperboyError:
+        return "en"
+
+
+def fail(message: str | Text, code: int = 1, language: Language | None = None) -> NoReturn:
+    """One line on stderr, in `language` (default: `cli_language()`), and exit `code`."""
+    language = language or cli_language()
     # One line however wide the terminal; brackets in the message (`[Errno 111]`) are text.
-    line = f"[bold red]error:[/] {escape(message)}"
+    label = escape(t("error:", language))
+    line = f"[bold red]{label}[/] {escape(render(message, language))}"
     err.print(line, markup=True, highlight=False, soft_wrap=True)
     raise SystemExit(code)
 
@@ -86,14 +109,16 @@ def user_errors(settings: Settings | None = None) -> Iterator[None]:
     try:
         yield
     except PaperboyError as exc:
-        fail(str(exc))
+        language = cli_language(settings)
+        fail(exc.localized(language), language=language)
     except Exception as exc:
         if _is_redis_error(exc):
             from bot.services.redis_errors import describe_failure  # noqa: PLC0415
 
-            fail(describe_failure(exc, settings.redis_url if settings else None))
+            where = settings.redis_url if settings else None
+            fail(describe_failure(exc, where), language=cli_language(settings))
         if isinstance(exc, OSError | TimeoutError):
-            fail(f"{type(exc).__name__}: {exc}")
+            fail(f"{type(exc).__name__}: {exc}", language=cli_language(settings))
         raise
 
 
@@ -121,4 +146,4 @@ def run_async(main: Callable[[], Coroutine[Any, Any, None]], settings: Settings)
         try:
             aio.run(main(), loop=settings.event_loop)
         except KeyboardInterrupt:
-            fail("interrupted", code=130)
+            fail(lazy("interrupted"), code=130, language=settings.language)

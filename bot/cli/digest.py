@@ -15,8 +15,12 @@ import typer
 
 from bot.cli.common import err, fail, run_async, settings_or_exit
 from bot.domain import ChannelRef, Language
+from bot.i18n import N_, lazy, t
 
 # What a command needs to run is imported inside it (bot.cli.common says why).
+
+ONE_MODE = N_("choose --preview (print the digest) or --post --channel slack:C123 (post it now)")
+POST_OPTIONS = N_("--post takes only --channel (e.g. slack:C123): it posts this week's digest")
 
 
 def digest(
@@ -45,10 +49,10 @@ def digest(
 ) -> None:
     """Build a week's digest (ranked picks, summaries, trend) and print it, or post it."""
     if preview == post:
-        fail("choose --preview (print the digest) or --post --channel slack:C123 (post it now)")
+        fail(lazy(ONE_MODE), language=lang)
     if post:
         if not channel or week or sample or lang or limit:
-            fail("--post takes only --channel (e.g. slack:C123): it posts this week's digest")
+            fail(lazy(POST_OPTIONS), language=lang)
         post_now(ChannelRef.parse(channel), as_json=as_json)
         return
     from bot.app import Paperboy  # noqa: PLC0415
@@ -65,7 +69,8 @@ def digest(
         async with Paperboy.open(settings, sample=sample) as app:
             plan = await app.services.plan(where, week=with_week)
             plan = replace(plan, language=lang or plan.language, limit=limit or plan.limit)
-            with err.status("building the digest…") as status:
+            building = t("building the digest…", lang or settings.language)
+            with err.status(building) as status:
                 built = await app.digests.build(plan, progress=status.update)
             if as_json:
                 picks = [item.paper.arxiv_id for item in built.items]

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import fail, out, run_async, settings_or_exit
+from bot.cli.common import cli_language, fail, out, run_async, settings_or_exit
 from bot.errors import BadReference
+from bot.i18n import N_, lazy, t
 
 if TYPE_CHECKING:
+    from bot.domain import Language
     from bot.services.teams import TeamStore
 
 # What a command needs to run is imported inside it (bot.cli.common says why).
@@ -36,7 +38,7 @@ def leaderboard(
     from bot.weeks import iso_week, parse_week  # noqa: PLC0415
 
     if week and all_time:
-        fail("choose --week or --all, not both")
+        fail(lazy("choose --week or --all, not both"))
     settings = settings_or_exit(quiet=as_json)
     scope = None if all_time else (parse_week(week) if week else iso_week())
     chosen = parse_team(team) if team else None
@@ -61,7 +63,8 @@ def leaderboard(
         if as_json:
             print_json(data)
             return
-        _print(data, f"{which or 'no team'} · {scope or 'all time'}")
+        language = cli_language(settings)
+        _print(data, _title(which, scope, language), language)
 
     run_async(main, settings)
 
@@ -70,18 +73,26 @@ async def only_team(teams: TeamStore) -> str | None:
     """The deployment's one team, when it has one; None when it has none yet."""
     known = await teams.known()
     if len(known) > 1:
-        raise BadReference(f"several teams vote here ({', '.join(known)}): choose one with --team")
+        message = N_("several teams vote here ({teams}): choose one with --team")
+        raise BadReference(lazy(message, teams=", ".join(known)))
     return known[0] if known else None
 
 
-def _print(data: list[dict[str, Any]], title: str) -> None:
+def _title(team: str | None, week: str | None, language: Language) -> str:
+    who = team or t("no team", language)
+    if week is None:
+        return t("Top papers · {team} · all time", language, team=who)
+    return t("Top papers · {team} · {week}", language, team=who, week=week)
+
+
+def _print(data: list[dict[str, Any]], title: str, language: Language) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     if not data:
-        out.print("No votes yet.")
+        out.print(t("No votes yet.", language))
         return
-    table = Table(title=f"Top papers · {title}")
-    for column in ("#", "arXiv", "title", "👍", "👎"):
+    table = Table(title=title)
+    for column in ("#", "arXiv", t("title", language), "👍", "👎"):
         table.add_column(column)
     for rank, row in enumerate(data, 1):
         table.add_row(

@@ -8,6 +8,7 @@ import typer
 
 from bot.cli.common import err, run_async, settings_or_exit
 from bot.domain import Language, Tally
+from bot.i18n import N_, language_name, t
 
 if TYPE_CHECKING:
     from bot.app import Paperboy
@@ -35,16 +36,18 @@ def paper(
     from bot.render import render_paper  # noqa: PLC0415
 
     settings = settings_or_exit(quiet=as_json)
+    language = lang or settings.language
 
     async def main() -> None:
         async with Paperboy.open(settings) as app:
-            with err.status("looking the paper up…"):
+            with err.status(t("looking the paper up…", language)):
                 found = await app.lookup.find(query)
-            language = lang or settings.language
             if deep:
                 await print_deep(app, found.paper, language, as_json=as_json)
                 return
-            with err.status(f"summarising {found.paper.arxiv_id} in {language}…"):
+            summarising = N_("summarising {id} in {language}…")
+            name, ref = language_name(language, language), found.paper.arxiv_id
+            with err.status(t(summarising, language, id=ref, language=name)):
                 summary = await app.summarizer.summarize(found.paper, language)
             if as_json:
                 print_json(paper_json(found.paper, summary))
@@ -53,7 +56,9 @@ def paper(
                 render_paper(found.paper, summary, Tally())  # no team here: no team's votes
             )
             for alt in found.alternatives:
-                err.print(f"also matches: {alt.arxiv_id}  {alt.title[:90]}", highlight=False)
+                title = alt.title[:90]
+                also = t("also matches: {id}  {title}", language, id=alt.arxiv_id, title=title)
+                err.print(also, highlight=False)
 
     run_async(main, settings)
 
@@ -64,7 +69,9 @@ async def print_deep(app: Paperboy, paper: Paper, language: Language, *, as_json
     from bot.render import render_deep  # noqa: PLC0415
 
     assert app.services.ask is not None  # Paperboy.open() always wires it
-    with err.status(f"reading {paper.arxiv_id}'s full text and reviewing it in {language}…"):
+    reading = N_("reading {id}'s full text and reviewing it in {language}…")
+    name = language_name(language, language)
+    with err.status(t(reading, language, id=paper.arxiv_id, language=name)):
         review = await app.services.ask.get().qa.deep(paper, language)
     if as_json:
         print_json(

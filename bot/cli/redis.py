@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import fail, out, settings_or_exit, user_errors
+from bot.cli.common import cli_language, fail, out, settings_or_exit, user_errors
+from bot.i18n import N_, lazy, t
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.domain import Language
     from bot.services.redis_server import EmbeddedRedis, ServerStatus
 
 # What a command needs to run is imported inside it (bot.cli.common says why).
@@ -33,27 +35,34 @@ def status() -> None:
     from bot.services.redis_server import EmbeddedRedis  # noqa: PLC0415
 
     settings = settings_or_exit(quiet=True)
+    language = cli_language(settings)
     with user_errors(settings):
         if settings.redis_url:
             _ping(settings.redis_url)
-            out.print(f"REDIS_URL={masked(settings.redis_url)}: up", highlight=False)
+            url = masked(settings.redis_url)
+            out.print(t("REDIS_URL={url}: up", language, url=url), highlight=False)
             return
-        out.print(_describe(EmbeddedRedis(data_dir(settings)).status()), highlight=False)
+        found = EmbeddedRedis(data_dir(settings)).status()
+        out.print(_describe(found, language), highlight=False)
 
 
 @redis_app.command()
 def stop() -> None:
     """Stop the embedded Redis, unless a running paperboy process still uses it."""
     settings = settings_or_exit(quiet=True)
+    language = cli_language(settings)
     with user_errors(settings):
         server = _embedded(settings)
-        found = server.status()
+        found, where = server.status(), server.data_dir
         if not found.up and found.pid is None:
-            out.print(f"the embedded Redis in {server.data_dir} is not running", highlight=False)
+            text = t("the embedded Redis in {dir} is not running", language, dir=where)
+            out.print(text, highlight=False)
         elif server.shutdown_if_unused():
-            out.print(f"stopped the embedded Redis in {server.data_dir}", highlight=False)
+            text = t("stopped the embedded Redis in {dir}", language, dir=where)
+            out.print(text, highlight=False)
         else:
-            fail(f"the embedded Redis in {server.data_dir} is in use: stop its paperboy first")
+            in_use = N_("the embedded Redis in {dir} is in use: stop its paperboy first")
+            fail(lazy(in_use, dir=where), language=language)
 
 
 def _embedded(settings: Settings) -> EmbeddedRedis:
@@ -62,7 +71,8 @@ def _embedded(settings: Settings) -> EmbeddedRedis:
     from bot.services.redis_server import EmbeddedRedis  # noqa: PLC0415
 
     if settings.redis_url:
-        fail(f"REDIS_URL is set ({masked(settings.redis_url)}): there is no embedded Redis")
+        text = N_("REDIS_URL is set ({url}): there is no embedded Redis")
+        fail(lazy(text, url=masked(settings.redis_url)), language=cli_language(settings))
     return EmbeddedRedis(data_dir(settings))
 
 
@@ -80,9 +90,10 @@ def _ping(url: str) -> None:
         client.close()
 
 
-def _describe(found: ServerStatus) -> str:
+def _describe(found: ServerStatus, language: Language) -> str:
     if not found.up:
-        return f"embedded Redis: not running (data in {found.data_dir})"
-    who = f"pid {found.pid}" if found.pid else "pid unknown"
-    use = "in use by paperboy" if found.in_use else "unused"
-    return f"embedded Redis: up at {found.url} ({who}, {use}), data in {found.data_dir}"
+        return t("embedded Redis: not running (data in {dir})", language, dir=found.data_dir)
+    who = t("pid {pid}", language, pid=str(found.pid)) if found.pid else t("pid unknown", language)
+    use = t("in use by paperboy", language) if found.in_use else t("unused", language)
+    text = N_("embedded Redis: up at {url} ({process}, {use}), data in {dir}")
+    return t(text, language, url=found.url, process=who, use=use, dir=found.data_dir)

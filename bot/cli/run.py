@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli.common import fail, run_async, settings_or_exit
+from bot.i18n import N_, lazy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -63,7 +64,8 @@ def run(
     settings = settings_or_exit()
     platforms = choose(target, settings)
     if http and "slack" not in platforms:
-        fail("--http is a Slack option: run `paperboy run slack --http`")
+        text = lazy("--http is a Slack option: run `paperboy run slack --http`")
+        fail(text, language=settings.language)
     options = Options(http=http, host=host, port=port, worker=worker)
     run_async(lambda: serve_all(settings, platforms, options), settings)
 
@@ -73,11 +75,13 @@ def choose(target: Target, settings: Settings) -> list[str]:
     available = settings.platforms
     if target is Target.all:
         if not available:
-            fail("no chat platform configured: set SLACK_BOT_TOKEN and/or DISCORD_TOKEN")
+            none = lazy("no chat platform configured: set SLACK_BOT_TOKEN and/or DISCORD_TOKEN")
+            fail(none, language=settings.language)
         return available
     if target.value not in available:
         variable = "SLACK_BOT_TOKEN" if target is Target.slack else "DISCORD_TOKEN"
-        fail(f"{variable}: set it to run the {target.value} adapter")
+        text = N_("{variable}: set it to run the {adapter} adapter")
+        fail(lazy(text, variable=variable, adapter=target.value), language=settings.language)
     return [target.value]
 
 

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import out, run_async, settings_or_exit
+from bot.cli.common import cli_language, out, run_async, settings_or_exit
 from bot.domain import ChannelRef, Language
+from bot.i18n import N_, language_name, moment, number, t
 
 if TYPE_CHECKING:
     from bot.app import Paperboy
@@ -45,7 +46,7 @@ def list_schedules(
         if as_json:
             print_json({"channels": rows})
             return
-        _print_table(rows)
+        _print_table(rows, cli_language(settings))
 
     run_async(main, settings)
 
@@ -84,28 +85,59 @@ async def _row(app: Paperboy, view: ChannelView) -> dict[str, Any]:
     }
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
+COLUMNS = (
+    N_("channel"),
+    N_("schedule"),
+    N_("time zone"),
+    N_("next digest"),
+    N_("this week"),
+    N_("papers"),
+    N_("topics"),
+)
+
+
+def _print_table(rows: list[dict[str, Any]], language: Language) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     if not rows:
-        out.print("No channels yet: `paperboy schedule set slack:C123` adds one.")
+        out.print(t("No channels yet: `paperboy schedule set slack:C123` adds one.", language))
         return
-    table = Table(title="Weekly digests")
-    for column in ("channel", "schedule", "time zone", "next", "this week", "papers", "topics"):
-        table.add_column(column)
+    table = Table(title=t("Weekly digests", language))
+    for column in COLUMNS:
+        table.add_column(t(column, language))
     for row in rows:
-        week = row["this_week"]
-        status = f"{week['week']} {'posted' if week['posted'] else 'due'}" if week else ""
         table.add_row(
             row["channel"],
-            row["cron"] or "off",
+            row["cron"] or t("off", language),
             row["timezone"] or "",
-            f"{(row['next'] or '')[:16].replace('T', ' ')} ({row['covers'] or ''})",
-            status,
-            f"{row['size']} · {row['language']}",
+            _next_run(row, language),
+            _this_week(row["this_week"], language),
+            f"{number(row['size'], language)} · {language_name(row['language'], language)}",
             ", ".join(row["topics"] + row["categories"]),
         )
     out.print(table)
+
+
+def _next_run(row: dict[str, Any], language: Language) -> str:
+    """The next run and the days it covers, written the way `language` writes dates."""
+    from datetime import datetime  # noqa: PLC0415
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from bot.window import window_before  # noqa: PLC0415
+
+    if not row["next"]:
+        return ""
+    upcoming = datetime.fromisoformat(row["next"])
+    covers = window_before(upcoming, ZoneInfo(row["timezone"])).label(language)
+    return f"{moment(upcoming, language)} ({covers})"
+
+
+def _this_week(week: dict[str, Any] | None, language: Language) -> str:
+    if week is None:
+        return ""
+    if week["posted"]:
+        return t("{week} posted", language, week=week["week"])
+    return t("{week} due", language, week=week["week"])
 
 
 @schedule_app.command("set")
@@ -145,7 +177,7 @@ def set_schedule(
             view = await app.channels.store(where, current.team, merged)
             if view.problem:
                 raise BadSchedule(view.problem)
-            lines = describe(view, app.clock())
+            lines = describe(view, app.clock(), cli_language(settings))
         out.print(f"{where.key} ({view.team}): " + " ".join(lines), highlight=False, markup=False)
 
     run_async(main, settings)
@@ -190,6 +222,7 @@ def off(channel: ChannelArg) -> None:
     async def main() -> None:
         async with Paperboy.open(settings) as app:
             await app.channels.update(where, digests=False)
-        out.print(f"{where.key}: weekly digests off")
+        message = t("{channel}: weekly digests off", cli_language(settings), channel=where.key)
+        out.print(message, highlight=False)
 
     run_async(main, settings)

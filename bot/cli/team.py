@@ -7,11 +7,15 @@ chat, admins of both sides do the same with `/paper team link` and a one-time co
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import out, run_async, settings_or_exit
+from bot.cli.common import cli_language, out, run_async, settings_or_exit
+from bot.i18n import N_, t
+
+if TYPE_CHECKING:
+    from bot.domain import Language
 
 # What a command needs to run is imported inside it (bot.cli.common says why).
 
@@ -35,7 +39,9 @@ def link(first: TeamArg, second: TeamArg) -> None:
     async def main() -> None:
         async with Paperboy.open(settings) as app:
             members = await app.teams.link(*teams)
-        out.print(f"linked: {', '.join(members)} share votes", highlight=False)
+        language = cli_language(settings)
+        teams_linked = ", ".join(members)
+        out.print(t("linked: {teams} share votes", language, teams=teams_linked), highlight=False)
 
     run_async(main, settings)
 
@@ -52,8 +58,13 @@ def unlink(team: TeamArg) -> None:
     async def main() -> None:
         async with Paperboy.open(settings) as app:
             left = await app.teams.unlink(which)
-        rest = f"; {', '.join(left)} stay linked" if left else ""
-        out.print(f"{which} shares votes with no other team{rest}", highlight=False)
+        language = cli_language(settings)
+        if left:
+            text = N_("{team} shares votes with no other team; {teams} stay linked")
+            out.print(t(text, language, team=which, teams=", ".join(left)), highlight=False)
+        else:
+            text = N_("{team} shares votes with no other team")
+            out.print(t(text, language, team=which), highlight=False)
 
     run_async(main, settings)
 
@@ -73,17 +84,25 @@ def list_teams(
             rows = [
                 {
                     "team": team,
-                    "shares_with": [t for t in await app.teams.ledger(team) if t != team],
+                    "shares_with": [o for o in await app.teams.ledger(team) if o != team],
                 }
                 for team in await app.teams.known()
             ]
         if as_json:
             print_json(rows)
             return
-        if not rows:
-            out.print("No teams yet: Paperboy learns a team when someone uses it in chat.")
-        for row in rows:
-            shared = ", ".join(row["shares_with"]) or "no other team"
-            out.print(f"{row['team']}: shares votes with {shared}", highlight=False)
+        _print_teams(rows, cli_language(settings))
 
     run_async(main, settings)
+
+
+def _print_teams(rows: list[dict[str, Any]], language: Language) -> None:
+    if not rows:
+        out.print(t("No teams yet: Paperboy learns a team when someone uses it in chat.", language))
+    for row in rows:
+        if row["shares_with"]:
+            shared = ", ".join(row["shares_with"])
+            text = t("{team}: shares votes with {teams}", language, team=row["team"], teams=shared)
+        else:
+            text = t("{team}: shares votes with no other team", language, team=row["team"])
+        out.print(text, highlight=False)

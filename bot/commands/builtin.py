@@ -74,7 +74,7 @@ async def lang_command(app: Services, ctx: CommandContext, args: str) -> Reply:
                 code=current,
             )
         )
-    language: Language = choice  # type: ignore[assignment]  (checked against Language above)
+    language = next(code for code in get_args(Language) if code == choice)
     await app.channels.update(ctx.channel, ctx.team, language=language)
     return Reply(
         text=t(

@@ -285,8 +285,15 @@ class LiveVotes:
         self._finish_script = redis.register_script(_FINISH)
         self._abandon_script = redis.register_script(_ABANDON)
         self._owned: dict[str, _Owned] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._sweeper: asyncio.Task[object] | None = None
+        self._stopping = asyncio.Event()
         self.quiet = QuietLog(log)
+
+    @property
+    def busy(self) -> int:
+        """Edits being armed, awaited or made in this process (the sweeper aside)."""
+        return len(self._tasks - {self._sweeper} if self._sweeper else self._tasks)
 
     # -- the reaction path -------------------------------------------------------------------
     def changed(self, team: str, message: MessageRef) -> None:
@@ -303,19 +310,23 @@ class LiveVotes:
     async def running(self) -> AsyncIterator[LiveVotes]:
         """Sweep the pending edits (left by stopped processes) while the block runs; on exit,
         hand this process's edits back so that the next process to sweep makes them."""
-        self._spawn(self._sweep_forever())
+        self._sweeper = self._spawn(self._sweep_forever())
         try:
             yield self
         finally:
             await self.close()
 
     async def close(self) -> None:
-        owned, tasks = dict(self._owned), list(self._tasks)
+        """Stop sweeping, stop waiting for edits, and hand the edits back (see `running`)."""
+        self._stopping.set()  # the sweeper ends between two sweeps, never mid-command
+        owned, tasks = dict(self._owned), list(self._tasks - {self._sweeper})
         for task in tasks:
             task.cancel()
         for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
+        if self._sweeper is not None:
+            await self._sweeper
         with suppress(RedisError, OSError):
             for member, mine in owned.items():
                 team, message_key = _parts(member)
@@ -368,7 +379,7 @@ class LiveVotes:
         member = _member(team, message_key)
         failures = 0
         try:
-            while (mine := self._owned.get(member)) is not None:
+            while (mine := self._owned.get(member)) and not self._stopping.is_set():
                 await asyncio.sleep(self._pause(failures))
                 mine.voted = False
                 try:
@@ -402,13 +413,13 @@ class LiveVotes:
         posted = await self._posts.load(team, message_key)
         chat = self._chats.get(_platform(message_key))
         if posted is None or chat is None or posted.rich.paper_id is None:
-            await self._forget(team, message_key)
+            await self._forget(team, message_key, gone=posted is None)
             return -1
         ledger = await self._teams.ledger(team)
         tally = await self._votes.tally(ledger, posted.rich.paper_id)
         if tally != posted.shown:
             if not await chat.update(posted.ref, with_tally(posted.rich, tally)):
-                await self._forget(team, message_key)  # deleted, or can no longer be edited
+                await self._forget(team, message_key, gone=True)  # deleted, or too old
                 return -1
             await self._posts.shown(team, message_key, tally)
         tallies = [keys.tallies(t) for t in ledger]
@@ -417,8 +428,11 @@ class LiveVotes:
                 posted.rich.paper_id, *tallies]  # fmt: skip
         return int(await self._finish_script(args=args))
 
-    async def _forget(self, team: str, message_key: str) -> None:
+    async def _forget(self, team: str, message_key: str, *, gone: bool) -> None:
+        """No edit of the message is pending any more; `gone`: none ever will be."""
         async with self._redis.pipeline(transaction=False) as pipe:
+            if gone:
+                pipe.delete(keys.paper_message(team, message_key))
             pipe.delete(keys.vote_edit(team, message_key))
             pipe.zrem(keys.VOTE_EDITS, _member(team, message_key))
             await pipe.execute()
@@ -430,19 +444,21 @@ class LiveVotes:
             await self._redis.zadd(keys.VOTE_EDITS, {member: time.time() + RETRY_LATER})
 
     async def _sweep_forever(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.sweep()
             except (RedisError, OSError) as exc:
                 self.quiet.warning(
                     "could not sweep the pending vote edits (%s)", type(exc).__name__
                 )
-            await asyncio.sleep(self.interval)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> asyncio.Task[object]:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
 
 def _member(team: str, message_key: str) -> str:

@@ -1,17 +1,20 @@
 """Ranking a channel's candidates for the week: team votes, HF upvotes, topics, recency.
 
 Pure and fast: each signal is normalised to 0..1 and blended with fixed weights; every pick
-carries a short human "why" naming what lifted it.
+carries a short human "why" naming what lifted it. Matching topics in the text is most of the
+cost, so it is done only for candidates that can still make the picks (see `rank`).
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from bot.domain import Paper, Tally, Why
 from bot.window import Window
@@ -21,12 +24,13 @@ _TOKEN = re.compile(r"[\w\-]+", re.UNICODE)
 _Z = 1.96  # 95 % confidence for the Wilson bound
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A paper up for a digest with what ranks it (a tuple: a digest builds thousands)."""
+
     paper: Paper
-    tally: Tally = field(default_factory=Tally)
+    tally: Tally = Tally()
     shared: int = 0
-    sources: frozenset[str] = field(default_factory=frozenset)
+    sources: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,13 @@ def rank(
     A paper the team's votes put below zero is never picked. Recency is measured from the end
     of `window` (a digest of a past week ranks that week's papers, not today's), and only the
     picks get their "why".
+
+    Every signal but topics is cheap, and topics add at most their weight: candidates are
+    visited best cheap score first, their topics matched, until no later one can reach the
+    picks even with every topic. The picks are exactly those of scoring every candidate.
     """
+    if limit < 1:
+        return []
     now = window.end if window is not None else (now or datetime.now(UTC))
     terms = _topic_terms(topics)
     topics = [t for t in topics if t.strip()]
@@ -106,30 +116,63 @@ def rank(
     max_upvotes = max((c.paper.upvotes or 0 for c in eligible), default=0)
     max_shared = max((c.shared for c in eligible), default=0)
     scale = _Scale(max_upvotes, max_shared, now)
-    scored = [(_score(c, topics, terms, scale), c) for c in eligible]
+    by_base = sorted(_bases(eligible, scale), key=_first, reverse=True)
+    scored = _with_topics(by_base, topics, terms, limit)
     best = heapq.nsmallest(
         limit,
         scored,
-        key=lambda r: (-r[0][0], -(r[1].paper.upvotes or 0), r[1].paper.arxiv_id),
+        key=lambda r: (-r[0], -(r[2].paper.upvotes or 0), r[2].paper.arxiv_id),
     )
-    return [Ranked(c, score, _why(c, matched, window)) for (score, matched), c in best]
+    return [Ranked(c, score, _why(c, matched, window)) for score, matched, c in best]
 
 
-def _score(
-    c: Candidate, topics: Sequence[str], terms: list[frozenset[str]], scale: _Scale
-) -> tuple[float, list[str]]:
-    """The candidate's blended score, and the topics it matched (for its "why")."""
-    matched = _matched_topics(c.paper, topics, terms) if terms else []
-    upvotes = c.paper.upvotes or 0
-    score = (
-        WEIGHTS["votes"] * wilson_lower_bound(c.tally.up, c.tally.down)
-        + WEIGHTS["upvotes"]
-        * (math.log1p(upvotes) / math.log1p(scale.max_upvotes) if scale.max_upvotes else 0.0)
-        + WEIGHTS["topics"] * (len(matched) / len(terms) if terms else 0.0)
-        + WEIGHTS["shared"] * (c.shared / scale.max_shared if scale.max_shared else 0.0)
-        + WEIGHTS["recency"] * _recency(c.paper, scale.now)
-    )
-    return round(score, 6), matched
+def _first(row: tuple[float, Candidate]) -> float:
+    return row[0]
+
+
+def _with_topics(
+    by_base: list[tuple[float, Candidate]],
+    topics: Sequence[str],
+    terms: list[frozenset[str]],
+    limit: int,
+) -> list[tuple[float, list[str], Candidate]]:
+    """Full scores of the candidates (best cheap score first) that can still be picked: the
+    walk stops once a candidate's cheap score plus every topic's weight falls below the
+    `limit`-th best full score so far (by more than the rounding to 6 places could move it)."""
+    reach = WEIGHTS["topics"] if terms else 0.0
+    kept: list[float] = []  # the `limit` best full scores so far (a min-heap)
+    out = []
+    for base, c in by_base:
+        if len(kept) == limit and base + reach < kept[0] - 1e-6:
+            break
+        matched = _matched_topics(c.paper, topics, terms) if terms else []
+        score = round(base + (WEIGHTS["topics"] * len(matched) / len(terms) if terms else 0.0), 6)
+        out.append((score, matched, c))
+        heapq.heappush(kept, score)
+        if len(kept) > limit:
+            heapq.heappop(kept)
+    return out
+
+
+def _bases(eligible: list[Candidate], scale: _Scale) -> list[tuple[float, Candidate]]:
+    """Each candidate's score from every signal but topics (each normalised to 0..1), in one
+    loop with the weights and scales bound once: it runs for every candidate."""
+    per_upvote = WEIGHTS["upvotes"] / math.log1p(scale.max_upvotes) if scale.max_upvotes else 0.0
+    per_share = WEIGHTS["shared"] / scale.max_shared if scale.max_shared else 0.0
+    votes, recency, now, log1p = WEIGHTS["votes"], WEIGHTS["recency"], scale.now, math.log1p
+    return [
+        (
+            votes * _wilson(c.tally.up, c.tally.down)
+            + per_upvote * log1p(c.paper.upvotes or 0)
+            + per_share * c.shared
+            + recency * _recency(c.paper, now),
+            c,
+        )
+        for c in eligible
+    ]
+
+
+_wilson = functools.cache(wilson_lower_bound)  # tallies are small integers: a few hundred pairs
 
 
 def _why(c: Candidate, matched: list[str], window: Window | None) -> Why:

@@ -77,8 +77,8 @@ def check_cron(expression: str) -> str:
         raise BadSchedule(
             lazy(
                 "{expression} is not a cron expression: use five fields "
-                "(minute hour day-of-month month day-of-week), e.g. `0 9 * * MON` for Mondays "
-                "at 09:00 or `30 17 * * FRI` for Fridays at 17:30.",
+                '(minute hour day-of-month month day-of-week), e.g. "0 9 * * MON" for Mondays '
+                'at 09:00 or "30 17 * * FRI" for Fridays at 17:30.',
                 expression=repr(expression.strip()[:60]),
             )
         )

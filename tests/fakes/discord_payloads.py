@@ -281,8 +281,10 @@ def interaction(
     member_data: Json,
     options: list[Json],
     kind: int = 2,
+    locale: str | None = None,
 ) -> Json:
-    """INTERACTION_CREATE `d` for `/paper`, from the recorded sample (type 2; 4 = autocomplete)."""
+    """INTERACTION_CREATE `d` for `/paper`, from the recorded sample (type 2; 4 = autocomplete);
+    `locale`: the user's client language (the sample's `ja` when not given)."""
     data: Json = copy.deepcopy(fixture("discord_dispatch_interaction_paper.json")["d"])
     data.update(
         id=interaction_id,
@@ -296,6 +298,8 @@ def interaction(
     data["channel"].update(id=channel_id, guild_id=guild_id)
     data["authorizing_integration_owners"] = {"0": guild_id}
     data["data"].update(guild_id=guild_id, options=options)
+    if locale is not None:
+        data["locale"] = locale
     return data
 
 

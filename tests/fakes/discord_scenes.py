@@ -47,6 +47,7 @@ class Scenes:
         by: str = "haruka",
         lang: str | None = None,
         autocomplete: bool = False,
+        locale: str | None = None,
     ) -> Json:
         """A new `/paper query:<query> [lang:<lang>]` INTERACTION_CREATE (type 4 when
         `autocomplete`), registered so the fake accepts its callback and follow-ups."""
@@ -68,6 +69,7 @@ class Scenes:
             options=options,
             kind=4 if autocomplete else 2,
             member_data=member_of(by, with_permissions=True),
+            locale=locale,
         )
 
     async def slash(self, query: str | None = None, **options: Any) -> str:

@@ -61,7 +61,7 @@ def test_set_list_and_turn_off(env: dict[str, str]) -> None:
         env=env,
     )
     assert made.returncode == 0, made.stderr
-    assert "next digest Mon 2024-03-25 09:00 KST" in made.stdout
+    assert "next digest Mon, Mar 25, 2024 09:00 KST" in made.stdout
 
     listed = paperboy("schedule", "list", "--json", env=env)
     assert listed.returncode == 0, listed.stderr

@@ -45,10 +45,11 @@ async def test_channel_language_is_used_and_cached_per_language(redis_url: str) 
     async with paperboy_app(redis_url) as h:
         await h.app.command(ADMIN, "lang ko")
         reply = await h.app.command(USER, "2403.09629")
-        await h.app.command(USER, "2403.09629")
+        await h.app.command(USER, "2403.09629 --again")
         assert h.llm.chat_calls() == 1
         await h.app.command(
-            USER.__class__(platform="slack", user="U1", channel=CH, language="ja"), "2403.09629"
+            USER.__class__(platform="slack", user="U1", channel=CH, language="ja", team=TEAM),
+            "2403.09629 --again",
         )
         assert h.llm.chat_calls() == 2
     text = plain_text(reply.messages[0])

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from bot.domain import ChannelRef, MessageRef
-from bot.render import plain_text, render_digest
+from bot.render import explain, plain_text, render_digest
 from tests.fakes.server import Fault
 from tests.harness import paperboy_app, sample_papers, vote, week_plan
 
@@ -32,7 +32,7 @@ async def test_digest_ranks_hf_week_by_upvotes_and_votes(redis_url: str) -> None
     assert len(ids) == 5
     assert ids[0] == papers[0].arxiv_id
     assert ids[1:] == [p.arxiv_id for p in reversed(papers[-4:])]
-    assert "team votes +3/-0" in digest.items[0].why
+    assert "team votes +3/-0" in explain(digest.items[0].why, "en")
     assert digest.trend_source == "llm"
     assert all(item.summary.language == "ko" for item in digest.items)
     assert calls == 6  # five summaries + one trend paragraph
@@ -67,7 +67,7 @@ async def test_shared_papers_and_categories_join_the_candidates(redis_url: str) 
     assert "2403.05313" in ids  # shared in the channel
     assert quiet.arxiv_id in ids  # cs.CL, published that week
     shared = next(i for i in digest.items if i.paper.arxiv_id == "2403.05313")
-    assert "shared 1× in this channel" in shared.why
+    assert "shared 1× in this channel" in explain(shared.why, "en")
 
 
 async def test_arxiv_down_still_gives_an_hf_only_digest(redis_url: str) -> None:

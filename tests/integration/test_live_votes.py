@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -88,19 +89,19 @@ async def react(
 def vote_text(update: dict[str, Any]) -> str:
     """The vote line an update wrote (the context block that counts 👍)."""
     texts = [e["text"] for b in update["blocks"] if b["type"] == "context" for e in b["elements"]]
-    return next(t for t in texts if "👍" in t)
+    return str(next(t for t in texts if "👍" in t))
 
 
 async def until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(WAIT):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 (the fake runs in another thread)
             await asyncio.sleep(0.02)
 
 
 async def settled(app: Paperboy) -> None:
-    """No vote-count edit pending anywhere (every owner has let go)."""
+    """Nothing left to edit: no edit in flight in `app`, none pending anywhere."""
     async with asyncio.timeout(WAIT):
-        while await app.redis.zcard(keys.VOTE_EDITS):
+        while app.live_votes.busy or await app.redis.zcard(keys.VOTE_EDITS):  # noqa: ASYNC110 (Redis)
             await asyncio.sleep(0.02)
 
 
@@ -117,14 +118,17 @@ async def test_three_votes_move_the_count_once_the_interval_has_passed(
     assert "👍 0 · 👎 0" in vote_text(slack.posted[-1])
     for user in ("U1", "U2", "U3"):
         await react(app, ref, user)
-    await until(lambda: any("👍 3 · 👎 0" in vote_text(u) for u in slack.updates_of(ref.message_id)))
+    await until(
+        lambda: any("👍 3 · 👎 0" in vote_text(u) for u in slack.updates_of(ref.message_id))
+    )
     await settled(app)
     updates = slack.updates_of(ref.message_id)
     assert "👍 3 · 👎 0" in vote_text(updates[-1])
     assert updates[-1]["channel"] == CHANNEL.channel_id
     assert spaced(updates)
     stored = await app.posts.load(TEAM, ref.key)
-    assert stored is not None and stored.shown == Tally(up=3)
+    assert stored is not None
+    assert stored.shown == Tally(up=3)
 
 
 async def test_a_burst_is_coalesced_and_the_last_count_is_written(
@@ -137,7 +141,9 @@ async def test_a_burst_is_coalesced_and_the_last_count_is_written(
         await asyncio.gather(*(react(app, ref, u) for u in wave))
         await asyncio.sleep(INTERVAL / 2)  # the second wave lands while an edit is pending
     await asyncio.gather(*(react(app, ref, u, emoji="-1") for u in users[:5]))
-    await until(lambda: any("👍 35 · 👎 5" in vote_text(u) for u in slack.updates_of(ref.message_id)))
+    await until(
+        lambda: any("👍 35 · 👎 5" in vote_text(u) for u in slack.updates_of(ref.message_id))
+    )
     await settled(app)
     updates = slack.updates_of(ref.message_id)
     assert len(updates) < 10, "45 reactions must share a few edits"
@@ -195,7 +201,8 @@ async def test_another_teams_votes_never_show(app: Paperboy, slack: FakeSlack) -
     ours = (await post_answer(app))[1]
     other_channel = ChannelRef(platform="slack", channel_id="C0ELSEWHERE")
     theirs = (await post_answer(app, channel=other_channel, team=OTHER_TEAM))[1]
-    assert ours is not None and theirs is not None
+    assert ours is not None
+    assert theirs is not None
     for user in ("U1", "U2"):
         await react(app, theirs, user, team=OTHER_TEAM)
     await react(app, ours, "U9", emoji="-1")
@@ -212,11 +219,15 @@ async def test_a_deleted_message_is_forgotten_quietly(app: Paperboy, slack: Fake
     slack.deleted.add(ref.message_id)
     await react(app, ref, "U1")
     await settled(app)
+    assert slack.api_calls("chat.update")  # tried, and told the message is gone
     assert await app.posts.load(TEAM, ref.key) is None
     assert not await app.redis.exists(keys.vote_edit(TEAM, ref.key))
 
 
 async def test_a_digest_entry_follows_its_votes(app: Paperboy, slack: FakeSlack) -> None:
+    shared = MessageRef(channel=CHANNEL, message_id="1710000000.000100")
+    yesterday = app.clock() - timedelta(days=1)  # inside the week the digest covers
+    await app.channels.record_shared(TEAM, shared, [PAPER], at=yesterday)
     due = await app.due_now(CHANNEL)
     delivery = await app.deliver(due)
     assert delivery.posted >= 2
@@ -235,13 +246,16 @@ async def test_a_second_ask_in_the_channel_links_to_the_first_post(
     assert first is not None
     await react(app, first, "U1")
     again, posted = await post_answer(app, "https://arxiv.org/abs/2403.09629v1")
-    assert posted is None and again.ephemeral and again.ok
+    assert posted is None
+    assert again.ephemeral
+    assert again.ok
     shown = " ".join(str(b) for m in again.messages for b in m.blocks)
     assert f"https://example.slack.com/archives/{CHANNEL.channel_id}/p" in shown
     assert first.message_id.replace(".", "") in shown
     assert "👍 1 · 👎 0" in shown
     assert "--again" in shown
-    assert app.summarizer is not None and len(slack.posted) == 1
+    assert app.summarizer is not None
+    assert len(slack.posted) == 1
 
 
 async def test_again_posts_a_new_copy_which_later_asks_link_to(
@@ -249,7 +263,9 @@ async def test_again_posts_a_new_copy_which_later_asks_link_to(
 ) -> None:
     _, first = await post_answer(app)
     _, second = await post_answer(app, f"{PAPER} --again")
-    assert first is not None and second is not None and second != first
+    assert first is not None
+    assert second is not None
+    assert second != first
     reply, _ = await post_answer(app, PAPER)
     shown = " ".join(str(b) for m in reply.messages for b in m.blocks)
     assert second.message_id.replace(".", "") in shown

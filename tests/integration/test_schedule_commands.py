@@ -28,7 +28,7 @@ async def test_set_show_and_turn_off_a_schedule(redis_url: str) -> None:
     async with paperboy_app(redis_url, PAPERBOY_TEST_NOW=NOW) as h:
         reply = await h.app.command(ADMIN, 'schedule "0 9 * * MON" Asia/Seoul')
         assert reply.ok, reply.text
-        assert "next digest Mon 2024-03-18 09:00 KST" in text(reply)
+        assert "next digest Mon, Mar 18, 2024 09:00 KST" in text(reply)
         config = await stored(h)
         assert (config.schedule, config.timezone, config.digests) == (
             "0 9 * * MON",
@@ -65,7 +65,7 @@ async def test_default_schedule_uses_the_configured_timezone(redis_url: str) -> 
     ) as h:
         shown = text(await h.app.command(ADMIN, "schedule"))
         assert "`0 9 * * MON` (America/New_York) (the default)" in shown
-        assert "Mon 2024-03-18 09:00 EDT" in shown
+        assert "Mon, Mar 18, 2024 09:00 EDT" in shown
 
 
 async def test_bad_cron_or_zone_is_a_clear_message(redis_url: str) -> None:

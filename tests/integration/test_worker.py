@@ -11,6 +11,7 @@ from datetime import date
 from bot import keys
 from bot.domain import ChannelRef
 from bot.i18n import t
+from bot.render import DIGEST_TITLE
 from bot.web import Health
 from bot.worker import running_worker
 from tests.fakes.discord import CHANNEL_ID, TOKEN, FakeDiscord
@@ -55,7 +56,7 @@ async def test_worker_posts_a_due_slack_digest(redis_url: str) -> None:
             await h.app.channels.update(channel, language="ja")
             await run_worker_until(h, redis_url, lambda: len(slack.posted) >= 3)
     header = json.dumps(slack.posted[0]["blocks"], ensure_ascii=False)
-    assert t("digest_title", "ja", week="2024年3月11日～17日") in header  # the days, in Japanese
+    assert t(DIGEST_TITLE, "ja", week="2024年3月11日～17日") in header  # the days, in Japanese
     assert [p["channel"] for p in slack.posted] == ["C1"] * 3
     assert all(p.get("unfurl_links") in (False, "false", "0") for p in slack.posted)
 

@@ -25,12 +25,11 @@ import redis as sync_redis
 from redis.asyncio import Redis
 
 from bot.domain import ChannelRef, Paper
-from bot.services.channels import ChannelStore
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.harness import fake_env, sample_papers
+from tests.harness import channel_store, fake_env, sample_papers
 
 ROOT = Path(__file__).resolve().parents[2]
 # Monday 2024-03-18 (ISO week 2024-W12): the default schedule's run is 09:00 UTC, and the digest
@@ -94,9 +93,9 @@ class Deployment:
         """Configure channels as an admin would (`/paper schedule ...`)."""
         redis = Redis.from_url(self.redis_url)
         try:
-            store = ChannelStore(redis)
+            store = channel_store(redis)
             for channel in channels:
-                await store.update_config(channel, **config)
+                await store.update(channel, **config)
         finally:
             await redis.aclose()
 

@@ -197,7 +197,7 @@ async def test_a_replayed_paper_command_posts_once(bed: SlackBed) -> None:
     await bed.adapter.drain()
     assert (first, replays) == (200, [200, 200, 200])
     assert len(bed.slack.posted) == 1
-    await bed.ask("2403.09629")  # another invocation (its own response_url) still runs
+    await bed.ask("2403.09629 --again")  # another invocation (its own response_url) still runs
     assert len(bed.slack.posted) == 2
 
 

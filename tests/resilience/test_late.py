@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.i18n import t
+from bot.render import LATE
 from tests.resilience.conftest import (
     DELIVERY_WEEK,
     MONDAY_0900,
@@ -47,8 +48,8 @@ async def test_digest_missed_while_down_is_posted_late_once(deployment: Deployme
     posts = deployment.slack.posts_in(channel.channel_id)
     header = json.dumps(posts[0]["blocks"], ensure_ascii=False)
     assert len(posts) == 4
-    assert t("late", "en") in header
-    assert all(t("late", "en") not in json.dumps(p["blocks"]) for p in posts[1:])
+    assert t(LATE, "en") in header
+    assert all(t(LATE, "en") not in json.dumps(p["blocks"]) for p in posts[1:])
 
     # Restarted again later that day: nothing more is posted.
     later = back + timedelta(minutes=30)
@@ -66,7 +67,7 @@ async def test_on_time_digest_does_not_say_late(deployment: Deployment) -> None:
     await deployment.seed([channel], language="en")
     deployment.start(PAPERBOY_TEST_NOW=(MONDAY_0900 - timedelta(seconds=2)).isoformat())
     await until(lambda: len(deployment.slack.posted) == 4, deployment, what="the digest")
-    assert t("late", "en") not in json.dumps(deployment.slack.posted[0]["blocks"])
+    assert t(LATE, "en") not in json.dumps(deployment.slack.posted[0]["blocks"])
 
 
 async def test_run_missed_last_week_is_not_posted_this_week(deployment: Deployment) -> None:

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from bot.i18n import t
+from bot.render import DIGEST_TITLE
 from tests.resilience.conftest import DELIVERY_WEEK, Deployment, slack_channels, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -35,7 +36,7 @@ async def test_three_workers_post_one_complete_digest_per_channel(deployment: De
     await until(lambda: tick(deployment) >= settled + 3, deployment, what="three more checks")
 
     assert all(w.poll() is None for w in workers), deployment.output()
-    title = t("digest_title", "en", week="2024-W11")
+    title = t(DIGEST_TITLE, "en", week="2024-W11")
     for channel in channels:
         posts = deployment.slack.posts_in(channel.channel_id)
         texts = [json.dumps(p["blocks"], ensure_ascii=False) for p in posts]

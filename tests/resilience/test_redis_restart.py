@@ -27,10 +27,10 @@ import redis as sync_redis
 from redis.asyncio import Redis
 
 from bot.domain import ChannelRef, MessageRef, Tally
-from bot.services.channels import ChannelStore
 from bot.services.redis_server import find_redis_server
 from bot.services.votes import VoteStore
 from tests.conftest import FIXTURES
+from tests.harness import channel_store
 from tests.resilience.conftest import Deployment, stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -38,6 +38,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C2147483705"
 TS = "1710460800.000200"
 PAPER = "2403.09629"
+TEAM = "slack:T0001"  # the workspace of the signed events (their `team_id`)
 VOTES = 30
 
 
@@ -130,7 +131,7 @@ async def map_paper_message(url: str) -> None:
         message = MessageRef(
             channel=ChannelRef(platform="slack", channel_id=CHANNEL), message_id=TS
         )
-        await ChannelStore(redis).map_message(message, PAPER)
+        await channel_store(redis).map_message(TEAM, message, PAPER)
     finally:
         await redis.aclose()
 
@@ -138,7 +139,7 @@ async def map_paper_message(url: str) -> None:
 async def tally(url: str) -> Tally:
     redis = Redis.from_url(url)
     try:
-        return await VoteStore(redis).tally(PAPER)
+        return await VoteStore(redis).tally((TEAM,), PAPER)
     finally:
         await redis.aclose()
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.domain import ChannelRef
 from bot.i18n import t
+from bot.render import DIGEST_TITLE
 from tests.fakes.discord import CHANNEL_ID, TOKEN, FakeDiscord
 from tests.fakes.slack import APP_TOKEN, FakeSlack
 from tests.resilience.conftest import Deployment, until
@@ -69,7 +70,7 @@ async def test_run_serves_both_adapters_and_posts_due_digests(deployment: Deploy
     assert str(seen["worker"]).startswith("running; posts to slack, discord")
     assert slack.calls("apps.connections.open")  # the Socket Mode connection was opened
     assert discord.identified  # and the gateway session
-    title = t("digest_title", "en", week="2024-W11")
+    title = t(DIGEST_TITLE, "en", week="Mar 11\u2009–\u200917, 2024")  # the covered days
     assert title in json.dumps(slack.posted[0]["blocks"], ensure_ascii=False)
     assert title in json.dumps(discord.sent()[0], ensure_ascii=False)
     assert code == 0, deployment.output()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import t
+from bot.render import EXTRACTIVE_NOTE, LATE, TREND_NOTE
 from tests.fakes.server import Fault
 from tests.resilience.conftest import DELIVERY_WEEK, Deployment, slack_channels, until
 
@@ -38,10 +39,10 @@ async def test_llm_failures_still_post_on_time_with_extractive_summaries(
     for channel, lang in ((english, "en"), (korean, "ko")):
         posts = deployment.slack.posts_in(channel.channel_id)
         assert len(posts) == 4
-        assert t("late", lang) not in blocks_text(posts[0])
-        assert t("trend_extractive", lang) in blocks_text(posts[0])
+        assert t(LATE, lang) not in blocks_text(posts[0])
+        assert t(TREND_NOTE, lang) in blocks_text(posts[0])
         for post in posts[1:]:
-            assert t("disclaimer_extractive", lang) in blocks_text(post)
+            assert t(EXTRACTIVE_NOTE, lang) in blocks_text(post)
 
 
 def arxiv_only_paper(deployment: Deployment) -> str:

@@ -54,3 +54,11 @@ def test_secret_values_are_redacted(capsys: pytest.CaptureFixture[str], as_json:
     assert TOKEN not in err
     assert "sk-abcdef12" not in err
     assert "request with *** and *** failed" in err
+
+
+def test_the_redis_password_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging(load_settings(REDIS_URL="redis://:hunter2-redis@db.internal:6379/0"))
+    logging.getLogger("bot.test").warning("lost redis://:hunter2-redis@db.internal:6379/0")
+    err = capsys.readouterr().err
+    assert "hunter2-redis" not in err
+    assert "redis://:***@db.internal:6379/0" in err

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain import Paper, Tally
+from bot.render import explain
 from bot.services.ranking import Candidate, rank, wilson_lower_bound
 
 NOW = datetime(2024, 3, 17, tzinfo=UTC)
@@ -23,8 +24,8 @@ def test_team_votes_outrank_hf_upvotes() -> None:
     popular = Candidate(paper("2403.00002", upvotes=300))
     top = rank([popular, voted], now=NOW)
     assert [r.candidate.paper.arxiv_id for r in top] == ["2403.00001", "2403.00002"]
-    assert "team votes +6/-0" in top[0].why
-    assert "300 HF upvotes" in top[1].why
+    assert "team votes +6/-0" in explain(top[0].why, "en")
+    assert "300 HF upvotes" in explain(top[1].why, "en")
 
 
 def test_topics_lift_matching_papers_and_say_so() -> None:
@@ -32,7 +33,7 @@ def test_topics_lift_matching_papers_and_say_so() -> None:
     b = Candidate(paper("2403.00002", abstract="A survey of databases."))
     top = rank([b, a], topics=["diffusion", "video generation"], now=NOW)
     assert top[0].candidate.paper.arxiv_id == "2403.00001"
-    assert "matches diffusion" in top[0].why
+    assert "matches diffusion" in explain(top[0].why, "en")
 
 
 def test_categories_match_as_topics() -> None:
@@ -52,7 +53,7 @@ def test_limit_and_stable_order() -> None:
     top = rank(cands, limit=10, now=NOW)
     assert len(top) == 10
     assert [r.candidate.paper.arxiv_id for r in top] == [f"2403.{i:05d}" for i in range(10)]
-    assert top[0].why == "new this week"
+    assert explain(top[0].why, "en") == "new this week"
 
 
 def test_shared_in_channel_counts() -> None:
@@ -60,4 +61,34 @@ def test_shared_in_channel_counts() -> None:
     b = Candidate(paper("2403.00002"))
     top = rank([b, a], now=NOW)
     assert top[0].candidate.paper.arxiv_id == "2403.00001"
-    assert "shared 3× in this channel" in top[0].why
+    assert "shared 3× in this channel" in explain(top[0].why, "en")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_picks_are_those_of_scoring_every_candidate(seed: int) -> None:
+    """`rank` matches topics only for candidates that can still be picked; with `limit` as
+    large as the pool nothing is skipped, so its head must be the same picks, in order."""
+    import random  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    words = ["diffusion", "video", "language", "model", "agent", "graph", "survey"]
+    pool = [
+        Candidate(
+            paper(
+                f"2403.{i:05d}",
+                abstract=" ".join(rng.choices(words, k=12)),
+                categories=[rng.choice(["cs.CL", "cs.CV"])],
+                upvotes=rng.choice([0, 1, 2, 50, 300]),
+                published=NOW - timedelta(hours=rng.randint(0, 160)),
+            ),
+            Tally(up=rng.randint(0, 3), down=rng.randint(0, 1)),
+            shared=rng.randint(0, 1),
+        )
+        for i in range(300)
+    ]
+    topics = ["language model", "diffusion", "cs.CV", "graph"]
+    picked = rank(pool, topics=topics, limit=10, now=NOW)
+    everything = rank(pool, topics=topics, limit=len(pool), now=NOW)
+    assert [(r.candidate.paper.arxiv_id, r.score, r.why) for r in picked] == [
+        (r.candidate.paper.arxiv_id, r.score, r.why) for r in everything[:10]
+    ]

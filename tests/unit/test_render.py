@@ -8,6 +8,7 @@ from bot.render import (
     Links,
     Paragraph,
     Tags,
+    VoteLine,
     plain_text,
     render_digest,
     render_paper,
@@ -37,7 +38,18 @@ SUMMARY = Summary(
 def test_paper_message_has_every_part_in_order() -> None:
     msg = render_paper(PAPER, SUMMARY, Tally(up=3, down=1), rank=2, why="team votes +3/-1")
     kinds = [type(b) for b in msg.blocks]
-    assert kinds == [Heading, Paragraph, Context, Paragraph, Bullets, Links, Tags, Context, Context]
+    # The vote line is a Context every adapter shows as one, redrawn when the votes change.
+    assert kinds == [
+        Heading,
+        Paragraph,
+        Context,
+        Paragraph,
+        Bullets,
+        Links,
+        Tags,
+        VoteLine,
+        Context,
+    ]
     heading = msg.blocks[0]
     assert isinstance(heading, Heading)
     assert (
@@ -49,7 +61,7 @@ def test_paper_message_has_every_part_in_order() -> None:
     text = plain_text(msg)
     assert "요약: 언어 모델이" in text
     assert "핵심 포인트:" in text
-    assert "Code: https://github.com/ezelikman/quiet-star" in text
+    assert "코드: https://github.com/ezelikman/quiet-star" in text  # link labels in Korean too
     assert "PDF: https://arxiv.org/pdf/2403.09629v1" in text
     assert "👍 3 · 👎 1 투표 · 선정 이유: team votes +3/-1" in text
     assert "🤖 이 요약은 AI가" in text
@@ -73,7 +85,7 @@ def test_extractive_summaries_are_labelled_and_marked() -> None:
     )
     text = plain_text(render_paper(PAPER, summary, Tally()))
     assert "Extractive summary" in text
-    assert "2 statement(s) not supported by the abstract were removed" in text
+    assert "2 statements not supported by the abstract were removed" in text
 
 
 def test_digest_is_a_header_then_one_message_per_paper() -> None:

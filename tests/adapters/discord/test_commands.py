@@ -105,7 +105,7 @@ async def test_the_lang_option_answers_in_that_language(bot: Bot) -> None:
 
 
 async def test_a_user_error_is_ephemeral_and_the_thinking_message_removed(bot: Bot) -> None:
-    interaction_id = await slash(bot, "2401.99999")
+    interaction_id = await slash(bot, "2401.99999", locale="en-US")  # the sample says ja
     deletes = [c for c in bot.discord.calls("/messages/@original") if c.method == "DELETE"]
     assert len(deletes) == 1
     assert bot.discord.original(interaction_id) is None
@@ -221,7 +221,7 @@ async def test_commands_synced_to_a_guild_answer_guild_interactions(
 
 async def test_a_failed_delivery_ends_in_an_apology_not_endless_thinking(bot: Bot) -> None:
     bot.discord.inject(Fault.error(400, path="/webhooks/"))
-    await slash(bot, "2403.09629")
+    await slash(bot, "2403.09629", locale="en-US")  # the sample says ja
     first, second = [c.json() for c in bot.discord.calls("/webhooks/") if c.method == "POST"]
     assert first["embeds"][0]["title"].startswith("Quiet-STaR")
     assert second["content"] == APOLOGY

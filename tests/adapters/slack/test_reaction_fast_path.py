@@ -6,6 +6,7 @@ request."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt.middleware.request_verification.async_request_verification import (
@@ -32,7 +33,10 @@ PAPER = "2403.09629"
 async def through_bolt(bed: SlackBed, payload: dict[str, Any]) -> Answer:
     """`payload`, signed, dispatched into Bolt the way its own adapters do."""
     body = json.dumps(payload)
-    headers = {**signed_headers(body), "Content-Type": "application/json"}
+    headers: dict[str, str | Sequence[str]] = {
+        **signed_headers(body),
+        "Content-Type": "application/json",
+    }
     answer = await bed.adapter.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
     return Answer(answer.status, str(answer.body))
 

@@ -159,6 +159,7 @@ async def test_a_korean_question_is_answered_in_korean(bed: SlackBed) -> None:
     [answer] = await reply_in(bed, f"<@{BOT_USER_ID}> GSM8K 정확도는 얼마나 개선되었나요?", ts)
     assert "논문에 따르면" in shown(answer)
     assert "5.9%" in shown(answer)
+    assert "From the paper" not in shown(answer)  # the labels are Korean too
 
 
 async def test_a_follow_up_without_a_mention_uses_the_previous_turn(bed: SlackBed) -> None:
