@@ -33,7 +33,7 @@ SUITE: list[tuple[str, list[str]]] = [
     ("digest", ["bench.digest_bench"]),
     ("fresh-process", ["bench.fresh_process_bench"]),
     ("fulltext", ["bench.fulltext_bench", "--reps", "5"]),
-    ("outage", ["bench.outage_bench"]),
+    ("outage", ["bench.outage_bench", "--outage", "5", "--outage", "30"]),
 ]
 
 

@@ -2,8 +2,9 @@
 
 Usage: python -m bench.cli_bench [--reps 7]
 
-Each figure is the wall time of a whole process, from spawn to exit, with its CPU time and peak
-RSS (`os.wait4`); each run of a command is paired with a run of the anchor, `python -c pass` on
+Each figure is the wall time of a whole process, from spawn to exit, with its CPU time
+(`os.wait4`; not its peak RSS, which for a child forked from this large process counts the
+parent's pages until the exec); each run of a command is paired with a run of the anchor, `python -c pass` on
 the same interpreter, right before or after it (the order alternates). The leaderboard runs
 against a Redis already running (started by this script, holding a team's votes), as a deployed
 Paperboy's would be; once without an LLM key and once with one (the key makes Paperboy build its
@@ -37,11 +38,10 @@ TEAM = "slack:T0CLIBENCH"
 class Run:
     wall_ms: float
     cpu_ms: float
-    rss_mib: float
 
 
 def spawn(argv: list[str], env: dict[str, str]) -> Run:
-    """One whole process: wall time, CPU (user + system) and peak RSS."""
+    """One whole process: wall time and CPU (user + system)."""
     start = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -51,7 +51,7 @@ def spawn(argv: list[str], env: dict[str, str]) -> Run:
         raise RuntimeError(
             f"{argv} failed: {process.stderr.read().decode() if process.stderr else ''}"
         )
-    return Run(wall, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024)
+    return Run(wall, (usage.ru_utime + usage.ru_stime) * 1000)
 
 
 def paperboy() -> list[str]:
@@ -115,7 +115,6 @@ def main(reps: int) -> None:
                     spread([r.wall_ms for r in anchor], "{:,.0f}"),
                     f"{spread(ratio, '{:.1f}')} (goal ≤ {goal})",
                     spread([r.cpu_ms for r in ours], "{:,.0f}"),
-                    spread([r.rss_mib for r in ours], "{:.0f}"),
                 ]
             )
     table(
@@ -126,7 +125,6 @@ def main(reps: int) -> None:
             "anchor `python -c pass`, paired (ms)",
             "ratio",
             "CPU ms",
-            "peak RSS MiB",
         ],
         rows,
     )

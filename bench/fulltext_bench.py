@@ -104,7 +104,7 @@ async def run(reps: int) -> None:
                 PassageIndex(split_passages(text))
                 full_ms.append((time.perf_counter() - start) * 1000)
                 start = time.perf_counter()
-                sum(1 for _ in LexborHTMLParser(page).root.traverse())  # type: ignore[union-attr]
+                sum(1 for _ in LexborHTMLParser(page).root.traverse())  # type: ignore[union-attr, misc]
                 anchor_ms.append((time.perf_counter() - start) * 1000)
             qa = PaperQA(client, redis, fetcher, model="bench", context_tokens=3000)
             answer_ms: list[float] = []

@@ -423,9 +423,9 @@ def build_ask(
 
 
 class SummarizerOnFirstUse:
-    """The summarizer, built at its first call: its module loads the OpenAI SDK and YAKE (most
-    of a second), which commands that summarise nothing (leaderboard, schedule, team) and a
-    process that only counts votes should not pay for."""
+    """The summarizer, built at its first call: its module loads the OpenAI SDK and YAKE
+    (docs/benchmarks.md, "CLI start"), which commands that summarise nothing (leaderboard,
+    schedule, team) and a process that only counts votes should not pay for."""
 
     def __init__(self, build: Callable[[], Summarizer]) -> None:
         self._build = build

@@ -492,8 +492,8 @@ class ReactionVotes(AsyncMiddleware):
     middleware the way Bolt's own `AsyncAssistant` handles its events: after Bolt's signature
     check and authorization (built-in middleware runs first), acked with Bolt's `ack()` once the
     vote is recorded, any other request passed on to the listeners. A listener would cost Bolt's
-    matching and keyword-argument injection (twice per event), a quarter of the server's CPU
-    per reaction under load (docs/benchmarks.md). An error propagates: Bolt answers 500, Slack
+    matching and keyword-argument injection (twice per event), a large share of the server's
+    CPU per reaction (docs/benchmarks.md). An error propagates: Bolt answers 500, Slack
     retries, and the core's `event_id` dedup counts the event once.
 
     `handle` is the one place a reaction is decided: this middleware (Socket Mode, and any

@@ -10,7 +10,6 @@ platform SDK it does not need.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from bot.cli.common import fail, run_async, settings_or_exit
 from bot.i18n import N_, lazy
 
 if TYPE_CHECKING:
+    import asyncio
+
     from bot.config import Settings
 
 # What a command needs to run is imported inside it (bot.cli.common says why).
@@ -90,6 +91,8 @@ async def serve_all(settings: Settings, platforms: list[str], options: Options) 
     what they can meanwhile, the worker waits for Redis and starts again (`keep_working`) and
     /healthz says 503 naming what is down. A part that ends anyway (a configuration error,
     such as a refused token or Redis password) ends the process with its error."""
+    import asyncio  # noqa: PLC0415
+
     from bot.app import Paperboy, serve_platform  # noqa: PLC0415
     from bot.services import aio  # noqa: PLC0415
     from bot.web import Health, serve_health  # noqa: PLC0415
@@ -124,5 +127,7 @@ async def serve_all(settings: Settings, platforms: list[str], options: Options) 
 
 
 async def _cancel(task: asyncio.Task[Any]) -> None:
+    import asyncio  # noqa: PLC0415
+
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

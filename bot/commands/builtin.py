@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import get_args
+from zoneinfo import ZoneInfo
 
 from bot.commands.base import CommandContext, Reply, Services, language_for, own_language, registry
 from bot.domain import Language
@@ -10,6 +11,7 @@ from bot.i18n import N_, t
 from bot.render import Bullets, Context, Heading, RichMessage, render_digest
 from bot.text import clean
 from bot.weeks import iso_week, parse_week
+from bot.window import window_of_week
 
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "zh": "中文"}
 
@@ -37,11 +39,11 @@ async def top_command(app: Services, ctx: CommandContext, args: str) -> Reply:
             t("Use `/paper top week` or `/paper top all`.", await own_language(app, ctx))
         )
     lang = await language_for(app, ctx)  # posted in the channel: the channel's language
-    week = iso_week() if scope == "week" else None
+    week = iso_week(app.clock()) if scope == "week" else None
     ledger = await app.teams.ledger(await ctx.team_key(app))
     rows = await app.votes.leaderboard(ledger, week, limit=10)
-    title = (
-        t("🏆 Top papers · {week}", lang, week=week)
+    title = (  # votes count toward the ISO week (UTC) they were cast in: name its days
+        t("🏆 Top papers · {week}", lang, week=window_of_week(week, ZoneInfo("UTC")).label(lang))
         if week
         else t("🏆 Top papers · all time", lang)
     )

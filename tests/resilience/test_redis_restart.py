@@ -13,9 +13,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,15 +20,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-import redis as sync_redis
 from redis.asyncio import Redis
 
 from bot.domain import ChannelRef, MessageRef, Tally
-from bot.services.redis_server import find_redis_server
 from bot.services.votes import VoteStore
 from tests.conftest import FIXTURES
 from tests.harness import channel_store
-from tests.resilience.conftest import Deployment, stop
+from tests.resilience.conftest import Deployment
+from tests.resilience.outage import KillableRedis, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -42,53 +38,14 @@ TEAM = "slack:T0001"  # the workspace of the signed events (their `team_id`)
 VOTES = 30
 
 
-class AofRedis:
-    """A redis-server of our own on a unix socket with AOF, which the test can SIGKILL."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-        self.socket = directory / "redis.sock"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}"
-
-    def start(self) -> None:
-        args = [find_redis_server(), "--port", "0", "--unixsocket", str(self.socket)]
-        args += ["--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "everysec"]
-        args += ["--save", "", "--logfile", str(self.dir / "redis.log")]
-        self.proc = subprocess.Popen(args)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if sync_redis.Redis(unix_socket_path=str(self.socket)).ping():
-                    return
-            except sync_redis.ConnectionError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def crash(self) -> None:
-        if self.proc is not None:
-            stop(self.proc, signal.SIGKILL)
-            self.proc = None
-
-
 @pytest.fixture
-def aof_redis(tmp_path: Path) -> Iterator[AofRedis]:
-    server = AofRedis(tmp_path / "aof")
-    server.dir.mkdir()
+def aof_redis(tmp_path: Path) -> Iterator[KillableRedis]:
+    server = KillableRedis(tmp_path / "aof")
     server.start()
     try:
         yield server
     finally:
-        server.crash()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        server.kill()
 
 
 def reaction(user: str) -> str:
@@ -145,7 +102,7 @@ async def tally(url: str) -> Tally:
 
 
 async def test_no_acknowledged_vote_is_lost_across_redis_restarts(
-    deployment: Deployment, aof_redis: AofRedis
+    deployment: Deployment, aof_redis: KillableRedis
 ) -> None:
     await map_paper_message(aof_redis.url)
     port = free_port()
@@ -178,12 +135,12 @@ async def test_no_acknowledged_vote_is_lost_across_redis_restarts(
         acked = 0
         for n in range(VOTES):
             if n in (10, 20):  # Redis dies and comes back between two votes
-                aof_redis.crash()
+                aof_redis.kill()
                 aof_redis.start()
             acked += await deliver(session, f"{base}/slack/events", reaction(f"U{n:08d}"))
         metrics = await (await session.get(f"{base}/metrics")).text()
 
-    aof_redis.crash()  # once more right after the last acknowledgement
+    aof_redis.kill()  # once more right after the last acknowledgement
     aof_redis.start()
     assert acked == VOTES, deployment.output()
     assert await tally(aof_redis.url) == Tally(up=VOTES)

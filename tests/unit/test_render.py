@@ -65,7 +65,7 @@ def test_paper_message_has_every_part_in_order() -> None:
     assert "PDF: https://arxiv.org/pdf/2403.09629v1" in text
     assert "👍 3 · 👎 1 투표 · 선정 이유: team votes +3/-1" in text
     assert "🤖 이 요약은 AI가" in text
-    assert "Eric Zelikman, Georges Harik, Yijia Shao et al. · cs.CL · 2024-03-14" in text
+    assert "Eric Zelikman, Georges Harik, Yijia Shao 외 · cs.CL · 2024-03-14" in text
 
 
 def test_nothing_rendered_can_mass_mention() -> None:

@@ -149,7 +149,8 @@ async def test_help_and_top_mirror_the_slack_sub_commands(bot: Bot) -> None:
     help_reply, top_reply = replies(bot.discord)
     assert "/paper lang <en|ko|ja|zh>" in embed_text(help_reply)
     assert "No votes yet" in embed_text(top_reply)
-    assert top_reply["embeds"][0]["title"] == f"🏆 Top papers · {iso_week()}"
+    this_week = window_of_week(iso_week(), ZoneInfo("UTC")).label("en")  # the days, not W49
+    assert top_reply["embeds"][0]["title"] == f"🏆 Top papers · {this_week}"
 
 
 async def test_ordinary_messages_share_papers_and_get_no_reply(bot: Bot) -> None:
