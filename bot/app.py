@@ -48,7 +48,7 @@ from bot.services.hf import HuggingFaceClient
 from bot.services.live_votes import LiveVotes, NoticingChat, PaperPosts
 from bot.services.locales import UserLocales
 from bot.services.lookup import PaperLookup
-from bot.services.migrate import migrate_legacy
+from bot.services.migrate import adopt_unassigned, migrate_legacy
 from bot.services.paper_cache import PaperCache
 from bot.services.poster import Delivery, DigestPoster
 from bot.services.redis_errors import checked_url
@@ -226,6 +226,7 @@ class Paperboy:
             if team:
                 await self.teams.set_install(platform, team)
         await migrate_legacy(self.redis, self.teams, self.chats)
+        await adopt_unassigned(self.redis, self.teams, self.chats)
 
     # -- what adapters call ------------------------------------------------------------------
     async def command(self, ctx: CommandContext, text: str) -> Reply:

@@ -106,7 +106,14 @@ class ChannelRef(_Frozen):
     def parse(cls, text: str) -> ChannelRef:
         platform, sep, channel = text.partition(":")
         if not sep or not platform or not channel:
-            raise BadReference(f"channel must look like slack:C123 or discord:123, not {text!r}")
+            from bot.i18n import lazy  # noqa: PLC0415  (bot.i18n imports the domain's Language)
+
+            raise BadReference(
+                lazy(
+                    "A channel looks like slack:C123 or discord:123, not {text}.",
+                    text=repr(text[:60]),
+                )
+            )
         return cls(platform=platform, channel_id=channel)
 
 

@@ -34,6 +34,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from bot import keys
 from bot.errors import PaperNotFound, UpstreamError
+from bot.i18n import lazy
 from bot.services.http import MAX_BACKOFF, RETRY_STATUSES, RetryableStatusError
 from bot.services.http import retry_after_seconds as _retry_after
 from bot.services.ratelimit import SharedInterval
@@ -100,7 +101,9 @@ def parse_html(html: bytes | str, arxiv_id: str, version: int | None) -> FullTex
     title_node = tree.css_first(".ltx_title_document")
     blocks = [block for node in _units(tree) if (block := _block(node)) is not None]
     if not blocks:
-        raise UpstreamError(f"arXiv's HTML of {arxiv_id} holds no text Paperboy can read")
+        raise UpstreamError(
+            lazy("arXiv's HTML of {paper} holds no text Paperboy can read", paper=arxiv_id)
+        )
     title = normalize_ws(title_node.text()) if title_node else ""
     return FullText(
         arxiv_id=arxiv_id, version=version, source="html", title=title, blocks=tuple(blocks)
@@ -184,10 +187,13 @@ def parse_pdf(data: bytes, arxiv_id: str, version: int | None) -> FullText:
         reader = pypdf.PdfReader(io.BytesIO(data))
         lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
     except (pypdf.errors.PyPdfError, ValueError, KeyError) as exc:
-        raise UpstreamError(f"arXiv's PDF of {arxiv_id} cannot be read ({exc})") from None
+        log.warning("unreadable PDF of %s: %s", arxiv_id, exc)
+        raise UpstreamError(lazy("arXiv's PDF of {paper} cannot be read", paper=arxiv_id)) from None
     blocks = list(_pdf_blocks(lines))
     if not blocks:
-        raise UpstreamError(f"arXiv's PDF of {arxiv_id} holds no text Paperboy can read")
+        raise UpstreamError(
+            lazy("arXiv's PDF of {paper} holds no text Paperboy can read", paper=arxiv_id)
+        )
     return FullText(arxiv_id=arxiv_id, version=version, source="pdf", blocks=tuple(blocks))
 
 
@@ -265,13 +271,18 @@ class FullTextFetcher:
                 )
         except TimeoutError:
             raise UpstreamError(
-                f"arXiv did not send the full text of {ref} within {self._timeout:g}s; try again later"
+                lazy(
+                    "arXiv did not send the full text of {paper} in time; try again later",
+                    paper=ref,
+                )
             ) from None
         if html is not None:
             return await asyncio.to_thread(parse_html, html, arxiv_id, version)
         if pdf is not None:
             return await asyncio.to_thread(parse_pdf, pdf, arxiv_id, version)
-        raise PaperNotFound(f"arXiv has no full text of {ref} (neither HTML nor PDF).")
+        raise PaperNotFound(
+            lazy("arXiv has no full text of {paper} (neither HTML nor PDF).", paper=ref)
+        )
 
     async def _download(self, url: str, arxiv_id: str) -> bytes | None:
         """The body at `url`; None on 404/410; retried on 429/5xx and network errors."""
@@ -288,10 +299,16 @@ class FullTextFetcher:
         except RetryableStatusError as exc:
             code = exc.response.status_code
             raise UpstreamError(
-                f"arXiv is not answering right now (HTTP {code}); try again later"
+                lazy(
+                    "{service} is not answering right now (HTTP {code}); try again in a few minutes",
+                    service="arXiv",
+                    code=str(code),
+                )
             ) from None
         except httpx.TransportError:
-            raise UpstreamError("arxiv.org cannot be reached right now; try again later") from None
+            raise UpstreamError(
+                lazy("{service} cannot be reached right now; try again later", service="arxiv.org")
+            ) from None
         raise AssertionError(
             "unreachable: tenacity either returns or re-raises"
         )  # pragma: no cover
@@ -313,12 +330,14 @@ class FullTextFetcher:
                     url = self._same_site(url, response.headers.get("Location", ""))
                     continue
                 return await self._body(response)
-        raise UpstreamError("arxiv.org redirected too many times; try again later")
+        raise UpstreamError(lazy("arxiv.org redirected too many times; try again later"))
 
     def _same_site(self, url: str, location: str) -> str:
         target = urljoin(url, location)
         if not target.startswith(f"{self._base}/"):
-            raise UpstreamError("arxiv.org redirected elsewhere; Paperboy only reads arxiv.org")
+            raise UpstreamError(
+                lazy("arxiv.org redirected elsewhere; Paperboy only reads arxiv.org")
+            )
         return target
 
     async def _body(self, response: httpx.Response) -> bytes | None:
@@ -328,7 +347,9 @@ class FullTextFetcher:
             await response.aread()
             raise RetryableStatusError(response)
         if response.status_code != 200:
-            raise UpstreamError(f"arXiv refused the full text (HTTP {response.status_code})")
+            raise UpstreamError(
+                lazy("arXiv refused the full text (HTTP {code})", code=str(response.status_code))
+            )
         declared = int(response.headers.get("Content-Length") or 0)
         if declared > self._max_bytes:
             raise self._too_large()

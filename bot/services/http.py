@@ -25,6 +25,7 @@ from tenacity import (
 )
 
 from bot.errors import UpstreamError
+from bot.i18n import lazy
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +108,20 @@ async def get_with_retry(
     except RetryableStatusError as error:
         code = error.response.status_code
         raise UpstreamError(
-            f"{what} is not answering right now (HTTP {code}); try again in a few minutes"
+            lazy(
+                "{service} is not answering right now (HTTP {code}); try again in a few minutes",
+                service=what,
+                code=str(code),
+            )
         ) from error
     except httpx.TimeoutException as error:
-        raise UpstreamError(f"{what} did not answer in time; try again in a few minutes") from error
+        raise UpstreamError(
+            lazy("{service} did not answer in time; try again in a few minutes", service=what)
+        ) from error
     except httpx.TransportError as error:
-        raise UpstreamError(f"{what} cannot be reached right now; try again later") from error
+        raise UpstreamError(
+            lazy("{service} cannot be reached right now; try again later", service=what)
+        ) from error
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
 

@@ -27,7 +27,7 @@ from bot import keys
 from bot.domain import ChannelRef
 from bot.ports import ChatPort
 from bot.services.aio import as_str, done
-from bot.services.teams import TeamStore
+from bot.services.teams import TeamStore, unassigned
 
 log = logging.getLogger(__name__)
 LAYOUT = "2"
@@ -214,3 +214,27 @@ async def _move_deliveries(redis: Redis, learn: _Teams, report: _Report) -> None
             pipe.delete(key)
             await pipe.execute()
         report.count("digest records")
+
+
+async def adopt_unassigned(redis: Redis, teams: TeamStore, chats: Mapping[str, ChatPort]) -> None:
+    """Channels a CLI set up before any adapter knew their team (`{platform}:_`) move, with
+    everything stored for them, into their real team once a chat port can tell it."""
+    for channel, team in await teams.channels():
+        if team != unassigned(channel.platform) or channel.platform not in chats:
+            continue
+        real = await _Teams(teams, chats).of_channel(channel.key)
+        if real is None:
+            continue
+        moved = await _rename_prefix(redis, keys.team(team), keys.team(real), channel.key)
+        await teams.place(channel, real)
+        log.info("channel %s joined its team %s (%d record(s) moved)", channel.key, real, moved)
+
+
+async def _rename_prefix(redis: Redis, old: str, new: str, channel_key: str) -> int:
+    """RENAME the channel's keys under `old` to `new` (settings, shared links, deliveries)."""
+    found = await _scan(redis, f"{old}*:{channel_key}") + await _scan(
+        redis, f"{old}*:{channel_key}:*"
+    )
+    for key in found:
+        await redis.rename(key, new + key.removeprefix(old))
+    return len(found)

@@ -117,3 +117,20 @@ async def check_everything_is_there_once(app: Paperboy) -> None:
     )
     assert await app.redis.exists(keys.digest(SLACK, "slack:C1", "2024-W12") + ":done")
     assert await teams.install("slack") == SLACK
+
+
+async def test_a_channel_set_up_before_its_team_was_known_joins_it(redis_url: str) -> None:
+    """`paperboy schedule set slack:C9` before any adapter ran: the channel waits in Slack's
+    unassigned team, then moves (settings and all) into the workspace once Slack is reached."""
+    with FakeSlack() as slack, FakeArxiv([]) as arxiv, FakeHuggingFace() as hf:
+        offline = fake_settings(redis_url, arxiv, hf, None)
+        channel = ChannelRef(platform="slack", channel_id="C9")
+        async with Paperboy.open(offline) as app:
+            view = await app.channels.update(channel, language="ja", digest_size=4)
+            assert view.team == "slack:_"
+        online = fake_settings(
+            redis_url, arxiv, hf, None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.api_url
+        )
+        async with Paperboy.open(online, platforms=["slack"]) as app:
+            view = await app.channels.view(channel)
+    assert (view.team, view.language, view.digest_size) == (SLACK, "ja", 4)

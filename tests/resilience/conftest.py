@@ -24,11 +24,12 @@ import pytest
 import redis as sync_redis
 from redis.asyncio import Redis
 
+from bot import keys
 from bot.domain import ChannelRef, Paper
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI
-from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from tests.fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack
 from tests.harness import channel_store, fake_env, sample_papers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +146,9 @@ def deployment(redis_url: str, tmp_path: Path) -> Iterator[Deployment]:
             yield found
         finally:
             found.kill_all()
+
+
+def delivery(channel: ChannelRef) -> str:
+    """The exactly-once key prefix of `channel`'s digest of DELIVERY_WEEK, in the team the
+    deployment's Slack workspace (the fake's `auth.test`) puts the channel in."""
+    return keys.digest(f"slack:{TEAM_ID}", channel.key, DELIVERY_WEEK)

@@ -10,7 +10,13 @@ import pytest
 
 from bot.i18n import t
 from bot.render import DIGEST_TITLE
-from tests.resilience.conftest import DELIVERY_WEEK, Deployment, slack_channels, stop, until
+from tests.resilience.conftest import (
+    Deployment,
+    delivery,
+    slack_channels,
+    stop,
+    until,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 PAPERS = 5
@@ -29,7 +35,7 @@ async def test_killed_worker_is_resumed_without_repeating_a_message(
 ) -> None:
     (channel,) = slack_channels(1)
     await deployment.seed([channel], language="en")
-    key = f"pb:digest:{channel.key}:{DELIVERY_WEEK}"
+    key = delivery(channel)
     redis = deployment.redis()
     first = deployment.start(**ENV)
 
@@ -50,7 +56,7 @@ async def test_killed_worker_is_resumed_without_repeating_a_message(
     texts = [json.dumps(p["blocks"], ensure_ascii=False) for p in posts]
     assert len(posts) == 1 + PAPERS
     assert len(set(texts)) == len(texts)
-    assert t(DIGEST_TITLE, "en", week="2024-W11") in texts[0]
+    assert t(DIGEST_TITLE, "en", week="Mar 11\u2009–\u200917, 2024") in texts[0]
     assert [f"|{i}. " in text for i, text in enumerate(texts[1:], 1)] == [True] * PAPERS
     assert "try=2" in deployment.output()  # arq reran the killed job; it resumed
     assert len({p["ts"] for p in posts}) == len(posts)

@@ -11,9 +11,9 @@ import pytest
 from bot.i18n import t
 from bot.render import LATE
 from tests.resilience.conftest import (
-    DELIVERY_WEEK,
     MONDAY_0900,
     Deployment,
+    delivery,
     slack_channels,
     stop,
     until,
@@ -41,7 +41,7 @@ async def test_digest_missed_while_down_is_posted_late_once(deployment: Deployme
     # Everything was down at 09:00; it comes back at 11:00 the same Monday.
     back = MONDAY_0900 + timedelta(hours=2)
     worker = deployment.start(PAPERBOY_TEST_NOW=back.isoformat())
-    done = f"pb:digest:{channel.key}:{DELIVERY_WEEK}:done"
+    done = f"{delivery(channel)}:done"
     await until(lambda: bool(redis.exists(done)), deployment, what="the late digest")
     stop(worker)
 

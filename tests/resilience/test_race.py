@@ -10,7 +10,7 @@ import pytest
 
 from bot.i18n import t
 from bot.render import DIGEST_TITLE
-from tests.resilience.conftest import DELIVERY_WEEK, Deployment, slack_channels, until
+from tests.resilience.conftest import Deployment, delivery, slack_channels, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 PAPERS = 3  # PAPERBOY_DIGEST_SIZE in the deployment's env
@@ -28,7 +28,7 @@ async def test_three_workers_post_one_complete_digest_per_channel(deployment: De
     redis = deployment.redis()
 
     def all_done() -> bool:
-        return all(redis.exists(f"pb:digest:{c.key}:{DELIVERY_WEEK}:done") for c in channels)
+        return all(redis.exists(f"{delivery(c)}:done") for c in channels)
 
     await until(all_done, deployment, what="20 digests done")
     settled = tick(deployment)
@@ -36,7 +36,7 @@ async def test_three_workers_post_one_complete_digest_per_channel(deployment: De
     await until(lambda: tick(deployment) >= settled + 3, deployment, what="three more checks")
 
     assert all(w.poll() is None for w in workers), deployment.output()
-    title = t(DIGEST_TITLE, "en", week="2024-W11")
+    title = t(DIGEST_TITLE, "en", week="Mar 11\u2009–\u200917, 2024")
     for channel in channels:
         posts = deployment.slack.posts_in(channel.channel_id)
         texts = [json.dumps(p["blocks"], ensure_ascii=False) for p in posts]

@@ -13,7 +13,7 @@ import pytest
 from bot.i18n import t
 from bot.render import EXTRACTIVE_NOTE, LATE, TREND_NOTE
 from tests.fakes.server import Fault
-from tests.resilience.conftest import DELIVERY_WEEK, Deployment, slack_channels, until
+from tests.resilience.conftest import Deployment, delivery, slack_channels, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -32,7 +32,7 @@ async def test_llm_failures_still_post_on_time_with_extractive_summaries(
     deployment.llm.inject(*failures)
     deployment.start(PAPERBOY_LLM_TIMEOUT=1)
     redis = deployment.redis()
-    done = [f"pb:digest:{c.key}:{DELIVERY_WEEK}:done" for c in (english, korean)]
+    done = [f"{delivery(c)}:done" for c in (english, korean)]
     await until(lambda: all(redis.exists(k) for k in done), deployment, what="both digests")
 
     assert deployment.llm.count("/chat/completions") >= 8  # every summary and trend was tried
@@ -68,7 +68,7 @@ async def test_arxiv_retry_after_is_honoured(deployment: Deployment) -> None:
     await deployment.seed([channel], language="en", categories=("cs.CL",), digest_size=8)
     deployment.arxiv.inject(Fault.too_many(2, path="/api/query"))
     deployment.start()
-    done = f"pb:digest:{channel.key}:{DELIVERY_WEEK}:done"
+    done = f"{delivery(channel)}:done"
     await until(lambda: bool(deployment.redis().exists(done)), deployment, what="the digest")
 
     first, second = deployment.arxiv.calls("/api/query")[:2]
@@ -85,7 +85,7 @@ async def test_digest_from_hugging_face_alone_when_arxiv_stays_down(
     await deployment.seed([channel], language="en", categories=("cs.CL",), digest_size=8)
     deployment.arxiv.inject(*[Fault.too_many(0.2, path="/api/query")] * 50)
     deployment.start()
-    done = f"pb:digest:{channel.key}:{DELIVERY_WEEK}:done"
+    done = f"{delivery(channel)}:done"
     await until(lambda: bool(deployment.redis().exists(done)), deployment, what="the digest")
 
     posts = deployment.slack.posts_in(channel.channel_id)
