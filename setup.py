@@ -39,7 +39,7 @@ class BuildPyWithCatalogs(build_py):
         target = root if self.editable_mode else Path(self.build_lib)
         self.catalogs = compile_catalogs(root, target)
 
-    def get_outputs(self, include_bytecode: bool = True) -> list[str]:  # noqa: FBT001, FBT002
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
         return [*super().get_outputs(include_bytecode), *map(str, getattr(self, "catalogs", []))]
 
 

@@ -11,10 +11,11 @@ next to these (see tests/adapters/).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -218,11 +219,16 @@ async def week_plan(
 ) -> DigestPlan:
     """The plan `paperboy digest --preview --week` makes, with a few fields set by the test."""
     plan = await app.services.plan(channel, week=week)
-    return replace(
-        plan, language=language, limit=limit, categories=categories or plan.categories
-    )
+    return replace(plan, language=language, limit=limit, categories=categories or plan.categories)
 
 
 def channel_store(redis: Redis, settings: Settings | None = None) -> ChannelStore:
     """The channel store as the composition root builds it, on the given (or default) settings."""
     return ChannelStore(redis, TeamStore(redis), channel_defaults(settings or load_settings()))
+
+
+async def until(condition: Callable[[], bool], within: float = 20) -> None:
+    """Poll `condition` until it holds (TimeoutError after `within` seconds)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110  (a condition on another thread's fake, no event)
+            await asyncio.sleep(0.05)

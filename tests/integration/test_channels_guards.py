@@ -1,9 +1,8 @@
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from redis.asyncio import Redis
-
-from zoneinfo import ZoneInfo
 
 from bot import keys
 from bot.domain import ChannelRef, MessageRef

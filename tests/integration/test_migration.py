@@ -56,24 +56,28 @@ async def test_old_data_moves_into_its_team_once(
 ) -> None:
     await seed_old_layout(redis)
     caplog.set_level(logging.INFO, logger="bot.services.migrate")
-    with FakeSlack() as slack, FakeDiscord() as discord, FakeArxiv([]) as arxiv:
-        with FakeHuggingFace() as hf:
-            settings = fake_settings(
-                redis_url,
-                arxiv,
-                hf,
-                None,
-                SLACK_BOT_TOKEN=BOT_TOKEN,
-                SLACK_API_URL=slack.api_url,
-                DISCORD_TOKEN=TOKEN,
-                DISCORD_API_URL=discord.api_url,
-            )
-            for _ in range(2):  # started twice: the second start changes nothing
-                async with AsyncExitStack() as stack:
-                    app = await stack.enter_async_context(
-                        Paperboy.open(settings, platforms=["slack", "discord"])
-                    )
-                    await check_everything_is_there_once(app)
+    with (
+        FakeSlack() as slack,
+        FakeDiscord() as discord,
+        FakeArxiv([]) as arxiv,
+        FakeHuggingFace() as hf,
+    ):
+        settings = fake_settings(
+            redis_url,
+            arxiv,
+            hf,
+            None,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=slack.api_url,
+            DISCORD_TOKEN=TOKEN,
+            DISCORD_API_URL=discord.api_url,
+        )
+        for _ in range(2):  # started twice: the second start changes nothing
+            async with AsyncExitStack() as stack:
+                app = await stack.enter_async_context(
+                    Paperboy.open(settings, platforms=["slack", "discord"])
+                )
+                await check_everything_is_there_once(app)
     assert sum("migrated data stored before teams" in r.message for r in caplog.records) == 1
     assert await redis.get(keys.LAYOUT) == LAYOUT.encode()
     left = {k.decode() async for k in redis.scan_iter(match="pb:*")}

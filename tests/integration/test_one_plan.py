@@ -18,7 +18,7 @@ from bot.render import plain_text, render_digest
 from bot.web import Health
 from bot.worker import running_worker
 from tests.fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack
-from tests.harness import fake_env, paperboy_app, run_cli, sample_papers
+from tests.harness import fake_env, paperboy_app, run_cli, sample_papers, until
 
 NOW = "2024-03-18T09:00:00+00:00"  # Monday: the run covers Mar 11 - 17 (2024-W11)
 TEAM = f"slack:{TEAM_ID}"
@@ -105,7 +105,7 @@ async def test_preview_cli_post_and_schedule_build_the_same_digest(redis_url: st
             health = Health(h.app.redis)
             ctx = {"settings": h.settings, "app": h.app, "health": health}
             async with running_worker(h.settings, redis_url, handle_signals=False, ctx=ctx):
-                await _until(lambda: len(slack.posts_in("C1")) >= len(chat_texts))
+                await until(lambda: len(slack.posts_in("C1")) >= len(chat_texts))
             post = await asyncio.to_thread(
                 run_cli, "digest", "--post", "--channel", "slack:C2", env=env
             )
@@ -140,10 +140,3 @@ async def test_a_past_week_covers_only_that_week(redis_url: str) -> None:
     assert "submittedDate:[202401080000 TO 202401150000]" in queries[0]  # ends with the week
     text = plain_text(render_digest(digest)[0])
     assert "Jan 8\u2009–\u200914, 2024" in text
-
-
-async def _until(condition: object, within: float = 30) -> None:
-    assert callable(condition)
-    async with asyncio.timeout(within):
-        while not condition():
-            await asyncio.sleep(0.05)

@@ -17,6 +17,8 @@ MEMBER = CommandContext(platform="slack", user="UMEMBER", channel=CH, team=TEAM)
 async def stored(h: Harness) -> ChannelConfig:
     """What the channel stored (its overrides), as the one channel view reads it."""
     return (await h.app.channels.view(CH, TEAM)).stored
+
+
 NOW = "2024-03-13T12:00:00+00:00"  # a Wednesday
 
 

@@ -3,7 +3,6 @@ digests that are posted through each platform's ChatPort, built from its token a
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import date
@@ -16,7 +15,7 @@ from bot.web import Health
 from bot.worker import running_worker
 from tests.fakes.discord import CHANNEL_ID, TOKEN, FakeDiscord
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.harness import Harness, paperboy_app, sample_papers
+from tests.harness import Harness, paperboy_app, sample_papers, until
 
 NOW = "2024-03-18T09:00:00+00:00"  # Monday 09:00 UTC: the default schedule's run
 ENV = {
@@ -25,14 +24,6 @@ ENV = {
     "PAPERBOY_SLACK_POST_INTERVAL": 0,
     "PAPERBOY_DIGEST_SIZE": 2,
 }
-
-
-async def until(condition: Callable[[], bool], within: float = 20) -> None:
-    async with asyncio.timeout(within):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.05)
 
 
 async def run_worker_until(h: Harness, redis_url: str, condition: Callable[[], bool]) -> Health:
