@@ -25,6 +25,7 @@ from bot.services.aio import as_str, done
 
 UNASSIGNED = "_"  # the team of a channel no adapter has placed yet (a CLI set it up first)
 CODE_TTL = 600
+WRONG_CODES_PER_HOUR = 5
 _TEAM = re.compile(r"^(slack|discord):@?[A-Za-z0-9_-]{1,40}$")
 _CODE = re.compile(r"^[a-z]+-[a-z]+-\d{4}$")
 _WORDS = [
@@ -181,9 +182,15 @@ class TeamStore:
         return code
 
     async def redeem(self, code: str, team: str) -> tuple[str, ...]:
-        """Link `team` with the team that offered `code`; the code works once."""
+        """Link `team` with the team that offered `code`; the code works once. A team gets a
+        few wrong codes an hour, so nobody can guess their way into another team's ledger."""
+        wrong = keys.rate(team, "link-codes")
+        if int(await self._redis.get(wrong) or 0) >= WRONG_CODES_PER_HOUR:
+            raise BadReference(lazy("Too many wrong link codes: try again in an hour."))
         code = code.strip().lower()
         offered = await self._redis.getdel(keys.LINK_CODES + code) if _CODE.match(code) else None
         if not offered:
+            if await self._redis.incr(wrong) == 1:  # the hour starts at the first wrong code
+                await self._redis.expire(wrong, 3600)
             raise BadReference(lazy("That link code is unknown or expired: ask for a new one."))
         return await self.link(as_str(offered), team)

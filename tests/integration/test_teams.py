@@ -67,3 +67,21 @@ async def test_the_cli_links_lists_and_unlinks(redis_url: str) -> None:
     assert "Traceback" not in bad.stderr
     assert unlinked.returncode == 0
     assert json.loads(after.stdout) == []  # no channel, install or link left to know them by
+
+
+async def test_link_codes_cannot_be_guessed(redis_url: str) -> None:
+    async with paperboy_app(redis_url) as h:
+        offer = await h.app.command(admin(SLACK), "team link")
+        code = re.search(r"/paper team link (\S+)`", offer.text or "")
+        assert code is not None
+        guesses = [
+            await h.app.command(admin(OTHER), f"team link amber-arrow-{n:04d}") for n in range(5)
+        ]
+        right_but_late = await h.app.command(admin(OTHER), f"team link {code[1]}")
+        elsewhere = await h.app.command(admin(DISCORD), f"team link {code[1]}")
+        ledger = await h.app.teams.ledger(OTHER)
+    assert not any(g.ok for g in guesses)
+    assert not right_but_late.ok
+    assert "Too many wrong link codes" in (right_but_late.text or "")
+    assert ledger == (OTHER,)
+    assert elsewhere.ok  # the code was not spent by the refused attempt
