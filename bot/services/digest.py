@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from bot.domain import ChannelRef, Digest, DigestItem, Language, Paper, Summary
 from bot.errors import PaperboyError
-from bot.i18n import N_, t
+from bot.i18n import N_, t, tn
 from bot.ports import PaperSource, Summarizer, TrendingSource
 from bot.services.channels import ChannelStore, ChannelView
 from bot.services.ranking import Candidate, Ranked, rank
@@ -118,13 +118,14 @@ class DigestService:
     async def build(self, req: DigestPlan, progress: Progress | None = None) -> Digest:
         """The digest `req` plans: ranked picks with summaries and a trend paragraph."""
         say = progress or (lambda _msg: None)
-        say(f"gathering candidates for {req.window.first} to {req.window.last}")
+        lang = req.language  # progress lines are read by whoever asked for this digest
+        say(t("gathering candidates for {days}", lang, days=req.window.label(lang)))
         gathered = await self._gather(req)
         if not gathered.papers:
             return self._empty(req, gathered.problems)
-        say(f"ranking {len(gathered.papers)} candidates")
+        say(tn("ranking {n} candidate", "ranking {n} candidates", len(gathered.papers), lang))
         picks = await self._rank(req, gathered)
-        say(f"summarising {len(picks)} papers in {req.language}")
+        say(tn("summarising {n} paper", "summarising {n} papers", len(picks), lang))
         items = await self._summarise(picks, req.language, say)
         trend, used_llm = await self._summarizer.trend([i.paper for i in items], req.language)
         return Digest(
@@ -201,7 +202,7 @@ class DigestService:
         async def one(pick: Ranked) -> Summary:
             async with gate:
                 summary = await self._summarizer.summarize(pick.candidate.paper, language)
-                say(f"summarised {pick.candidate.paper.arxiv_id}")
+                say(t("summarised {paper}", language, paper=pick.candidate.paper.arxiv_id))
                 return summary
 
         summaries = await asyncio.gather(*(one(p) for p in picks))

@@ -8,6 +8,7 @@ from redis.connection import parse_url
 from redis.exceptions import AuthenticationError, ConnectionError, RedisError, TimeoutError
 
 from bot.errors import ConfigError
+from bot.i18n import N_, Text, lazy
 
 SECRET_QUERY_KEYS = frozenset({"password"})  # redis-py also takes the password as ?password=
 
@@ -36,30 +37,51 @@ def _secrets(url: str) -> list[str]:
     return [s for s in found if s]
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+def _kind(exc: BaseException, text: str) -> str:
     if isinstance(exc, AuthenticationError) or text.startswith(("WRONGPASS", "NOAUTH")):
-        return f"refused the credentials ({text}): check the user and password"
+        return "credentials"
     if isinstance(exc, TimeoutError):
-        return f"timed out ({text})"
+        return "timeout"
     if isinstance(exc, ConnectionError):
-        return f"is unreachable ({text})"
-    if isinstance(exc, RedisError):
-        return f"failed ({text})"
-    return f"is not a valid Redis URL ({text})"
+        return "unreachable"
+    return "failed" if isinstance(exc, RedisError) else "url"
 
 
-def describe_failure(exc: BaseException, redis_url: str | None) -> str:
-    """One line naming REDIS_URL (password masked) and what went wrong, for the CLI and logs.
+# One whole sentence per (server, failure), so that every language can word it its own way.
+_AT_URL = {
+    "credentials": N_(
+        "Redis at REDIS_URL={url} refused the credentials ({detail}): check the user and password"
+    ),
+    "timeout": N_("Redis at REDIS_URL={url} timed out ({detail})"),
+    "unreachable": N_("Redis at REDIS_URL={url} is unreachable ({detail})"),
+    "failed": N_("Redis at REDIS_URL={url} failed ({detail})"),
+    "url": N_("Redis at REDIS_URL={url} is not a valid Redis URL ({detail})"),
+}
+_EMBEDDED = {
+    "credentials": N_(
+        "the embedded Redis (REDIS_URL is unset) refused the credentials ({detail}): check the "
+        "user and password"
+    ),
+    "timeout": N_("the embedded Redis (REDIS_URL is unset) timed out ({detail})"),
+    "unreachable": N_("the embedded Redis (REDIS_URL is unset) is unreachable ({detail})"),
+    "failed": N_("the embedded Redis (REDIS_URL is unset) failed ({detail})"),
+    "url": N_("the embedded Redis (REDIS_URL is unset) is not a valid Redis URL ({detail})"),
+}
 
-    `redis_url` None means the embedded server (REDIS_URL unset).
+
+def describe_failure(exc: BaseException, redis_url: str | None) -> Text:
+    """One line naming REDIS_URL (password masked) and what went wrong, for the CLI and logs
+    (`str()` is English; the CLI renders it in its language).
+
+    `redis_url` None means the embedded server (REDIS_URL is unset).
     """
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    kind = _kind(exc, detail)
     if redis_url is None:
-        return f"the embedded Redis (REDIS_URL is unset) {_reason(exc)}"
-    reason = _reason(exc)
+        return lazy(_EMBEDDED[kind], detail=detail)
     for secret in _secrets(redis_url):  # redis-py's texts carry none; be sure of it
-        reason = reason.replace(secret, "***")
-    return f"Redis at REDIS_URL={masked(redis_url)} {reason}"
+        detail = detail.replace(secret, "***")
+    return lazy(_AT_URL[kind], url=masked(redis_url), detail=detail)
 
 
 def checked_url(redis_url: str | None) -> str | None:

@@ -134,7 +134,7 @@ async def test_a_slow_page_times_out(
 ) -> None:
     web.html["2401.00005v1"] = latexml_page(PAPER)
     web.inject(Fault.slow(3, path="/html/"))
-    with pytest.raises(UpstreamError, match="did not send the full text of 2401.00005v1 in time"):
+    with pytest.raises(UpstreamError, match=r"did not send the full text of 2401\.00005v1 in time"):
         await fetcher(http, redis, web, timeout=0.3).get("2401.00005", 1)
 
 

@@ -29,7 +29,7 @@ def test_masked_hides_every_password(url: str, shown: str) -> None:
     ],
 )
 def test_a_failure_is_one_line_naming_redis_url(exc: Exception, says: str) -> None:
-    line = describe_failure(exc, "redis://:s3cret@host:6379/0")
+    line = str(describe_failure(exc, "redis://:s3cret@host:6379/0"))
     assert line.startswith("Redis at REDIS_URL=redis://:***@host:6379/0 ")
     assert says in line
     assert "s3cret" not in line
@@ -37,7 +37,7 @@ def test_a_failure_is_one_line_naming_redis_url(exc: Exception, says: str) -> No
 
 
 def test_the_embedded_server_is_named_as_such() -> None:
-    line = describe_failure(ConnectionError("No such file"), None)
+    line = str(describe_failure(ConnectionError("No such file"), None))
     assert line.startswith("the embedded Redis (REDIS_URL is unset) is unreachable")
 
 
