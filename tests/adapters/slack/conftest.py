@@ -174,7 +174,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @contextlib.asynccontextmanager
-async def slack_bed(redis_url: str, slack: FakeSlack) -> AsyncIterator[SlackBed]:
+async def slack_bed(redis_url: str, slack: FakeSlack, **settings: Any) -> AsyncIterator[SlackBed]:
     """A real Paperboy served by the real Bolt app over HTTP, posting to `slack`."""
     async with (
         paperboy_app(
@@ -183,6 +183,7 @@ async def slack_bed(redis_url: str, slack: FakeSlack) -> AsyncIterator[SlackBed]
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             SLACK_API_URL=slack.api_url,
             PAPERBOY_ADMINS="U0LISTED1",
+            **settings,
         ) as h,
         SlackAdapter.open(h.app, http=True, interval=0) as adapter,
         http_server(adapter, host="127.0.0.1", port=0) as port,

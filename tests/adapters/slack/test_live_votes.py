@@ -4,42 +4,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.slack.app import SlackAdapter
-from adapters.slack.runner import http_server
 from bot import keys
-from tests.adapters.slack.conftest import SIGNING_SECRET, TEAM, SlackBed, reaction_body
-from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.harness import paperboy_app
+from tests.adapters.slack.conftest import TEAM, SlackBed, reaction_body, slack_bed
+from tests.fakes.slack import FakeSlack
 
 INTERVAL = 0.25
 WAIT = 15.0
 
 
-@contextlib.asynccontextmanager
-async def live_bed(redis_url: str, slack: FakeSlack) -> AsyncIterator[SlackBed]:
+def live_bed(redis_url: str, slack: FakeSlack) -> AbstractAsyncContextManager[SlackBed]:
     """tests/adapters/slack/conftest.py's bed with a short vote-edit interval."""
-    async with (
-        paperboy_app(
-            redis_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack.api_url,
-            PAPERBOY_VOTE_EDIT_INTERVAL=INTERVAL,
-        ) as h,
-        SlackAdapter.open(h.app, http=True, interval=0) as adapter,
-        http_server(adapter, host="127.0.0.1", port=0) as port,
-        aiohttp.ClientSession() as http,
-    ):
-        yield SlackBed(h, adapter, slack, f"http://127.0.0.1:{port}/slack/events", http)
+    return slack_bed(redis_url, slack, PAPERBOY_VOTE_EDIT_INTERVAL=INTERVAL)
 
 
 @pytest.fixture
