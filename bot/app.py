@@ -14,11 +14,9 @@ import logging
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
-import platformdirs
 from redis.asyncio import Redis
 
 from bot import metrics
@@ -39,23 +37,16 @@ from bot.errors import ConfigError
 from bot.ports import ChatPort, PaperSource, Summarizer, TrendingSource
 from bot.refs import find_references
 from bot.render import RichMessage
-from bot.services import redis_client
 from bot.services.arxiv import ArxivClient
-from bot.services.channels import ChannelDefaults, ChannelStore
 from bot.services.digest import DigestService
 from bot.services.guards import Guards
 from bot.services.hf import HuggingFaceClient
 from bot.services.live_votes import LiveVotes, NoticingChat, PaperPosts
 from bot.services.locales import UserLocales
 from bot.services.lookup import PaperLookup
-from bot.services.migrate import adopt_unassigned, migrate_legacy
-from bot.services.paper_cache import PaperCache
 from bot.services.poster import Delivery, DigestPoster
-from bot.services.redis_errors import checked_url
-from bot.services.redis_server import EmbeddedRedis
 from bot.services.sample import SampleSource, load_sample
-from bot.services.schedule import DueDigest, Schedule, Scheduler, clock_from, posted_now
-from bot.services.teams import TeamStore
+from bot.services.schedule import DueDigest, Scheduler, clock_from, posted_now
 from bot.services.threads import (
     AskParts,
     Conversations,
@@ -65,7 +56,7 @@ from bot.services.threads import (
     ThreadQuestion,
     ThreadStore,
 )
-from bot.services.votes import VoteStore
+from bot.stores import Stores, open_redis
 
 if TYPE_CHECKING:  # loaded where used: a CLI command pays only for what it runs
     from openai import AsyncOpenAI
@@ -74,10 +65,6 @@ if TYPE_CHECKING:  # loaded where used: a CLI command pays only for what it runs
 
 log = logging.getLogger(__name__)
 TOKENS = {"slack": "SLACK_BOT_TOKEN", "discord": "DISCORD_TOKEN"}
-
-
-def data_dir(settings: Settings) -> Path:
-    return settings.data_dir or Path(platformdirs.user_data_dir("paperboy"))
 
 
 class Paperboy:
@@ -89,27 +76,27 @@ class Paperboy:
 
     def __init__(
         self,
-        settings: Settings,
-        redis: Redis,
+        stores: Stores,
         *,
         papers: PaperSource,
         trending: TrendingSource,
         summarizer: Summarizer,
-        cache: PaperCache,
         chats: dict[str, ChatPort] | None = None,
         ask: Lazy[AskParts] | None = None,
     ) -> None:
+        settings, redis = stores.settings, stores.redis
+        self.stores = stores
         self.settings = settings
         self.redis = redis
-        self.cache = cache
+        self.cache = cache = stores.cache
         self.papers = papers
         self.trending = trending
         self.summarizer = summarizer
         self.chats: dict[str, ChatPort] = chats or {}
         self.clock = clock_from(settings.test_now)
-        self.teams = TeamStore(redis)
-        self.votes = VoteStore(redis)
-        self.channels = ChannelStore(redis, self.teams, channel_defaults(settings))
+        self.teams = stores.teams
+        self.votes = stores.votes
+        self.channels = stores.channels
         self.guards = Guards(redis)
         self.locales = UserLocales(redis)
         self.vote_emoji = VoteEmoji.from_settings(settings.vote_up, settings.vote_down)
@@ -175,6 +162,8 @@ class Paperboy:
         """
         async with AsyncExitStack() as stack:
             redis = await stack.enter_async_context(open_redis(settings))
+            stores = Stores(settings, redis)
+            cache = stores.cache
             http = await stack.enter_async_context(
                 httpx.AsyncClient(
                     timeout=settings.http_timeout,
@@ -187,7 +176,6 @@ class Paperboy:
             llm = build_llm_client(settings)
             if llm is not None:
                 stack.push_async_callback(llm.close)
-            cache = PaperCache(redis)
             papers: PaperSource = ArxivClient(
                 http,
                 redis,
@@ -203,9 +191,7 @@ class Paperboy:
                 papers = trending = SampleSource(load_sample())
             chats = await stack.enter_async_context(open_chat_ports(settings, platforms))
             app = cls(
-                settings,
-                redis,
-                cache=cache,
+                stores,
                 papers=papers,
                 trending=trending,
                 chats=chats,
@@ -214,19 +200,9 @@ class Paperboy:
                     lambda: build_summarizer(settings, llm, redis, papers)
                 ),
             )
-            await app.adopt_installs()
+            await stores.adopt(chats)
             await stack.enter_async_context(app.live_votes.running())
             yield app
-
-    async def adopt_installs(self) -> None:
-        """Record which team each chat port's install serves, then move data stored before
-        teams existed into it (once; a no-op afterwards)."""
-        for platform, chat in self.chats.items():
-            team = await chat.install_team()
-            if team:
-                await self.teams.set_install(platform, team)
-        await migrate_legacy(self.redis, self.teams, self.chats)
-        await adopt_unassigned(self.redis, self.teams, self.chats)
 
     # -- what adapters call ------------------------------------------------------------------
     async def command(self, ctx: CommandContext, text: str) -> Reply:
@@ -368,14 +344,6 @@ async def _serve_discord(app: Paperboy, health: Health) -> None:
     await serve_discord(app, on_ready=ready)
 
 
-def channel_defaults(settings: Settings) -> ChannelDefaults:
-    return ChannelDefaults(
-        language=settings.language,
-        digest_size=settings.digest_size,
-        schedule=Schedule.of(settings.schedule, settings.timezone),
-    )
-
-
 @asynccontextmanager
 async def open_chat_ports(
     settings: Settings, platforms: Collection[str]
@@ -472,18 +440,3 @@ def build_llm_client(settings: Settings) -> AsyncOpenAI | None:
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
     )
-
-
-@asynccontextmanager
-async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
-    """The configured Redis, or the embedded one this process joins (and may start)."""
-    async with AsyncExitStack() as stack:
-        url = checked_url(settings.redis_url)
-        if url is None:
-            server = EmbeddedRedis(data_dir(settings))
-            url = await asyncio.to_thread(server.start)
-            stack.push_async_callback(asyncio.to_thread, server.stop)  # may wait for a shutdown
-        # A host that never answers fails in seconds; `?socket_timeout=` in the URL wins.
-        client = redis_client.connect(url, socket_connect_timeout=5, socket_timeout=10)
-        stack.push_async_callback(client.aclose)
-        yield client

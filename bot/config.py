@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.domain import Language
 from bot.errors import ConfigError
+from bot.languages import Language
 
 
 def _env(name: str) -> AliasChoices:
@@ -228,7 +228,10 @@ class Settings(BaseSettings):
     event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
         "auto",
         validation_alias=_env("PAPERBOY_EVENT_LOOP"),
-        description="Event loop of every command: uvloop when installed (auto), or asyncio's",
+        description=(
+            "Event loop: auto (uvloop for run and worker where installed, asyncio's loop for"
+            " one-shot commands), uvloop, or asyncio"
+        ),
     )
     test_now: datetime | None = Field(
         None,
@@ -279,10 +282,10 @@ class Settings(BaseSettings):
     @field_validator("flag_languages")
     @classmethod
     def _flags(cls, value: str) -> str:
-        from bot.services.threads import FlagLanguages  # noqa: PLC0415
+        from bot.languages import flag_pairs  # noqa: PLC0415
 
         try:
-            FlagLanguages.parse(value)
+            flag_pairs(value)
         except ConfigError as exc:
             raise ValueError(str(exc).removeprefix("PAPERBOY_FLAG_LANGUAGES: ")) from None
         return value

@@ -28,11 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import get_args
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
-from babel.numbers import format_decimal
-
-from bot.domain import Language
+from bot.languages import Language
 
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -113,18 +109,23 @@ def _local(value: object, language: Language) -> object:
     if isinstance(value, Text):
         return value.render(language)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return format_decimal(value, locale=language)
+        return number(value, language)
     return value
 
 
 # -- numbers, dates and locales --------------------------------------------------------------------
+# Babel is imported where used: a CLI command that prints only JSON never loads it.
 def number(value: float, language: Language) -> str:
     """`1234` as the language writes it (`1,234`)."""
+    from babel.numbers import format_decimal  # noqa: PLC0415
+
     return format_decimal(value, locale=language)
 
 
 def day(value: date, language: Language) -> str:
     """A date as the language writes it: `Mar 18, 2024`, `2024. 3. 18.`, `2024/03/18`."""
+    from babel.dates import format_date  # noqa: PLC0415
+
     return format_date(value, "medium", locale=language)
 
 
@@ -132,6 +133,8 @@ def moment(value: datetime, language: Language) -> str:
     """A weekday, date and time in `value`'s own zone, named: `Mon, Mar 18, 2024 09:00 KST`,
     `2024년 3월 18일 (월) 09:00 KST` (the zone's abbreviation, which readers of every language
     recognise, rather than CLDR's long localized zone names)."""
+    from babel.dates import format_skeleton  # noqa: PLC0415
+
     when = format_skeleton("yMMMEd", value, tzinfo=value.tzinfo, locale=language)
     time_of_day = format_skeleton("Hm", value, tzinfo=value.tzinfo, locale=language)
     zone = value.tzname() or ""
@@ -141,6 +144,8 @@ def moment(value: datetime, language: Language) -> str:
 def language_of(locale: str | None) -> Language | None:
     """Paperboy's language for a platform locale (`ko-KR`, `ja`, `zh-TW`, `en-US`), or None
     for a language Paperboy does not write (the channel's language is used then)."""
+    from babel import Locale, UnknownLocaleError  # noqa: PLC0415
+
     if not locale:
         return None
     try:
@@ -153,4 +158,6 @@ def language_of(locale: str | None) -> Language | None:
 def language_name(code: Language, reader: Language) -> str:
     """The name of language `code` as `reader`'s language writes it (CLDR): `Korean`, `한국어`,
     `韓国語`, `韩语`."""
+    from babel import Locale  # noqa: PLC0415
+
     return Locale.parse(code).get_language_name(reader) or code

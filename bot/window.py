@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval
-
 from bot.weeks import iso_week
 
 DAYS = 7
@@ -60,6 +58,8 @@ class Window:
 def days_label(first: date, last: date, language: str) -> str:
     """Days `first` to `last` as people write them in `language` (Babel's CLDR interval
     formats): `Mar 11 – 17, 2024`, `2024년 3월 11일~17일`, `2024年3月11日～17日`."""
+    from babel.dates import format_interval  # noqa: PLC0415  (bot.i18n says why)
+
     return format_interval(first, last, "yMMMd", locale=language)
 
 

@@ -42,7 +42,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
 
 from bot import keys, logs, metrics
-from bot.app import Paperboy, data_dir
+from bot.app import Paperboy
 from bot.config import Settings, load_settings
 from bot.domain import ChannelRef
 from bot.errors import ConfigError
@@ -51,6 +51,7 @@ from bot.services.poster import Outcome
 from bot.services.redis_errors import checked_url
 from bot.services.redis_server import EmbeddedRedis
 from bot.services.schedule import DueDigest
+from bot.stores import data_dir
 from bot.web import Health, serve_health
 
 log = logging.getLogger(__name__)

@@ -25,13 +25,14 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot import keys
-from bot.app import Paperboy, channel_defaults
+from bot.app import Paperboy
 from bot.config import Settings, load_settings
 from bot.domain import ChannelRef, Language, MessageRef, Paper, VoteChange
 from bot.services.channels import ChannelStore
 from bot.services.digest import DigestPlan
 from bot.services.teams import TeamStore
 from bot.services.votes import VoteStore
+from bot.stores import channel_defaults
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.openai import FakeOpenAI

@@ -7,11 +7,8 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import urlsplit
-
-from rich.console import Console
-from rich.markup import escape
 
 from bot.errors import PaperboyError
 from bot.i18n import Text, lazy, render, t
@@ -19,11 +16,30 @@ from bot.i18n import Text, lazy, render, t
 # Every command module imports this one, and `paperboy --help` imports every command module:
 # what only running a command needs (settings, Redis, the event loop) is imported where used.
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from bot.config import Settings
     from bot.domain import Language
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+
+class _ConsoleOnFirstUse:
+    """A rich Console made when first used: `--json` output piped to another program, and a
+    command that prints nothing, do not load rich (docs/benchmarks.md, "CLI start")."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console  # noqa: PLC0415
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _ConsoleOnFirstUse(soft_wrap=True))
+err = cast("Console", _ConsoleOnFirstUse(stderr=True))
 
 
 class _JsonFormatter(logging.Formatter):
@@ -92,6 +108,8 @@ def cli_language(settings: Settings | None = None) -> Language:
 
 def fail(message: str | Text, code: int = 1, language: Language | None = None) -> NoReturn:
     """One line on stderr, in `language` (default: `cli_language()`), and exit `code`."""
+    from rich.markup import escape  # noqa: PLC0415
+
     language = language or cli_language()
     # One line however wide the terminal; brackets in the message (`[Errno 111]`) are text.
     label = escape(t("error:", language))
@@ -138,12 +156,27 @@ def settings_or_exit(quiet: bool = False, **overrides: Any) -> Settings:
     return settings
 
 
-def run_async(main: Callable[[], Coroutine[Any, Any, None]], settings: Settings) -> None:
-    """Run a command's coroutine on the configured event loop (PAPERBOY_EVENT_LOOP)."""
+def run_async(
+    main: Callable[[], Coroutine[Any, Any, None]], settings: Settings, *, serving: bool = False
+) -> None:
+    """Run a command's coroutine on the configured event loop (PAPERBOY_EVENT_LOOP). With
+    "auto", a command that serves (`run`, `worker`) runs on uvloop and a one-shot command on
+    asyncio's loop: importing uvloop costs a one-shot query more than its faster I/O saves
+    (docs/benchmarks.md, "CLI start")."""
     from bot.services import aio  # noqa: PLC0415
 
+    loop = "asyncio" if settings.event_loop == "auto" and not serving else settings.event_loop
     with user_errors(settings):
         try:
-            aio.run(main(), loop=settings.event_loop)
+            aio.run(main(), loop=loop)
         except KeyboardInterrupt:
             fail(lazy("interrupted"), code=130, language=settings.language)
+
+
+def print_json(data: Any) -> None:
+    """`data` as indented JSON on stdout: coloured on a terminal, plain text in a pipe (what
+    rich prints there too, without loading it)."""
+    if sys.stdout.isatty():
+        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -9,13 +9,16 @@ bot's tokens is an admin.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import err, fail, run_async, settings_or_exit
-from bot.domain import ChannelRef, Language
+from bot.cli.common import err, fail, print_json, run_async, settings_or_exit
 from bot.i18n import N_, lazy, t
+from bot.languages import Language
+
+if TYPE_CHECKING:
+    from bot.domain import ChannelRef
 
 # What a command needs to run is imported inside it (bot.cli.common says why).
 
@@ -48,6 +51,8 @@ def digest(
     as_json: Annotated[bool, typer.Option("--json", help="print the digest as JSON")] = False,
 ) -> None:
     """Build a week's digest (ranked picks, summaries, trend) and print it, or post it."""
+    from bot.domain import ChannelRef  # noqa: PLC0415
+
     if preview == post:
         fail(lazy(ONE_MODE), language=lang)
     if post:
@@ -56,7 +61,7 @@ def digest(
         post_now(ChannelRef.parse(channel), as_json=as_json)
         return
     from bot.app import Paperboy  # noqa: PLC0415
-    from bot.cli.show import print_json, print_message  # noqa: PLC0415
+    from bot.cli.show import print_message  # noqa: PLC0415
     from bot.render import render_digest  # noqa: PLC0415
     from bot.services.sample import SAMPLE_WEEK  # noqa: PLC0415
     from bot.weeks import parse_week  # noqa: PLC0415

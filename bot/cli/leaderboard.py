@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import cli_language, fail, out, run_async, settings_or_exit
+from bot.cli.common import cli_language, fail, out, print_json, run_async, settings_or_exit
 from bot.errors import BadReference
 from bot.i18n import N_, lazy, t
 
@@ -32,9 +32,8 @@ def leaderboard(
     ] = False,
 ) -> None:
     """Papers by net votes of one team (and the teams linked to it)."""
-    from bot.app import Paperboy  # noqa: PLC0415
-    from bot.cli.show import print_json  # noqa: PLC0415
     from bot.services.teams import parse_team  # noqa: PLC0415
+    from bot.stores import open_stores  # noqa: PLC0415
     from bot.weeks import iso_week, parse_week  # noqa: PLC0415
 
     if week and all_time:
@@ -44,7 +43,7 @@ def leaderboard(
     chosen = parse_team(team) if team else None
 
     async def main() -> None:
-        async with Paperboy.open(settings) as app:
+        async with open_stores(settings) as app:
             which = chosen or await only_team(app.teams)
             rows = await app.votes.leaderboard(
                 await app.teams.ledger(which) if which else (), scope, limit=limit

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import err, run_async, settings_or_exit
-from bot.domain import Language, Tally
+from bot.cli.common import err, print_json, run_async, settings_or_exit
 from bot.i18n import N_, language_name, t
+from bot.languages import Language
 
 if TYPE_CHECKING:
     from bot.app import Paperboy
@@ -32,7 +32,8 @@ def paper(
 ) -> None:
     """Summarise one paper (`--deep`: from its full text, each point cited to a section)."""
     from bot.app import Paperboy  # noqa: PLC0415
-    from bot.cli.show import paper_json, print_json, print_message  # noqa: PLC0415
+    from bot.cli.show import paper_json, print_message  # noqa: PLC0415
+    from bot.domain import Tally  # noqa: PLC0415
     from bot.render import render_paper  # noqa: PLC0415
 
     settings = settings_or_exit(quiet=as_json)
@@ -65,7 +66,7 @@ def paper(
 
 async def print_deep(app: Paperboy, paper: Paper, language: Language, *, as_json: bool) -> None:
     """`--deep`: the same review `/paper deep` posts (full text from arxiv.org, cached)."""
-    from bot.cli.show import print_json, print_message  # noqa: PLC0415
+    from bot.cli.show import print_message  # noqa: PLC0415
     from bot.render import render_deep  # noqa: PLC0415
 
     assert app.services.ask is not None  # Paperboy.open() always wires it

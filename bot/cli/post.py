@@ -8,8 +8,7 @@ a worker at this moment. The chat port comes from the composition root like a wo
 from __future__ import annotations
 
 from bot.app import TOKENS, Paperboy
-from bot.cli.common import cli_language, err, out
-from bot.cli.show import print_json
+from bot.cli.common import cli_language, err, out, print_json
 from bot.config import Settings
 from bot.domain import ChannelRef, Language
 from bot.errors import ConfigError

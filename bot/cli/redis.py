@@ -30,9 +30,9 @@ redis_app = typer.Typer(
 @redis_app.command()
 def status() -> None:
     """Where Paperboy's Redis runs, whether it answers, and whether a process uses it."""
-    from bot.app import data_dir  # noqa: PLC0415
     from bot.services.redis_errors import masked  # noqa: PLC0415
     from bot.services.redis_server import EmbeddedRedis  # noqa: PLC0415
+    from bot.stores import data_dir  # noqa: PLC0415
 
     settings = settings_or_exit(quiet=True)
     language = cli_language(settings)
@@ -66,9 +66,9 @@ def stop() -> None:
 
 
 def _embedded(settings: Settings) -> EmbeddedRedis:
-    from bot.app import data_dir  # noqa: PLC0415
     from bot.services.redis_errors import masked  # noqa: PLC0415
     from bot.services.redis_server import EmbeddedRedis  # noqa: PLC0415
+    from bot.stores import data_dir  # noqa: PLC0415
 
     if settings.redis_url:
         text = N_("REDIS_URL is set ({url}): there is no embedded Redis")

@@ -68,7 +68,7 @@ def run(
         text = lazy("--http is a Slack option: run `paperboy run slack --http`")
         fail(text, language=settings.language)
     options = Options(http=http, host=host, port=port, worker=worker)
-    run_async(lambda: serve_all(settings, platforms, options), settings)
+    run_async(lambda: serve_all(settings, platforms, options), settings, serving=True)
 
 
 def choose(target: Target, settings: Settings) -> list[str]:

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import cli_language, out, run_async, settings_or_exit
-from bot.domain import ChannelRef, Language
+from bot.cli.common import cli_language, out, print_json, run_async, settings_or_exit
 from bot.i18n import N_, language_name, moment, number, t
+from bot.languages import Language
 
 if TYPE_CHECKING:
     from bot.app import Paperboy
@@ -36,7 +36,6 @@ def list_schedules(
 ) -> None:
     """Every known channel: schedule, time zone, next run, and whether this week's is posted."""
     from bot.app import Paperboy  # noqa: PLC0415
-    from bot.cli.show import print_json  # noqa: PLC0415
 
     settings = settings_or_exit(quiet=as_json)
 
@@ -161,6 +160,7 @@ def set_schedule(
     """Add a channel, or change its schedule, time zone, size, language, topics or sources."""
     from bot.app import Paperboy  # noqa: PLC0415
     from bot.commands.schedule import describe  # noqa: PLC0415
+    from bot.domain import ChannelRef  # noqa: PLC0415
     from bot.services.channels import ChannelConfig  # noqa: PLC0415
     from bot.services.schedule import BadSchedule  # noqa: PLC0415
     from bot.services.teams import parse_team  # noqa: PLC0415
@@ -215,6 +215,7 @@ def _changes(
 def off(channel: ChannelArg) -> None:
     """Stop a channel's weekly digest (`paperboy schedule set CHANNEL` turns it back on)."""
     from bot.app import Paperboy  # noqa: PLC0415
+    from bot.domain import ChannelRef  # noqa: PLC0415
 
     settings = settings_or_exit()
     where = ChannelRef.parse(channel)

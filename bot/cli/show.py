@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.markup import escape
@@ -63,7 +62,3 @@ def paper_json(paper: Paper, summary: Summary) -> dict[str, Any]:
             "ungrounded_dropped": summary.ungrounded_dropped,
         },
     }
-
-
-def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=str))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import cli_language, out, run_async, settings_or_exit
+from bot.cli.common import cli_language, out, print_json, run_async, settings_or_exit
 from bot.i18n import N_, t
 
 if TYPE_CHECKING:
@@ -30,14 +30,14 @@ TeamArg = Annotated[str, typer.Argument(help="a team: slack:T123 (workspace) or 
 @team_app.command("link")
 def link(first: TeamArg, second: TeamArg) -> None:
     """Share votes, leaderboard and ranking between two teams (and their linked teams)."""
-    from bot.app import Paperboy  # noqa: PLC0415
     from bot.services.teams import parse_team  # noqa: PLC0415
+    from bot.stores import open_stores  # noqa: PLC0415
 
     settings = settings_or_exit()
     teams = parse_team(first), parse_team(second)
 
     async def main() -> None:
-        async with Paperboy.open(settings) as app:
+        async with open_stores(settings) as app:
             members = await app.teams.link(*teams)
         language = cli_language(settings)
         teams_linked = ", ".join(members)
@@ -49,14 +49,14 @@ def link(first: TeamArg, second: TeamArg) -> None:
 @team_app.command("unlink")
 def unlink(team: TeamArg) -> None:
     """Stop sharing votes; each team keeps the votes cast in it."""
-    from bot.app import Paperboy  # noqa: PLC0415
     from bot.services.teams import parse_team  # noqa: PLC0415
+    from bot.stores import open_stores  # noqa: PLC0415
 
     settings = settings_or_exit()
     which = parse_team(team)
 
     async def main() -> None:
-        async with Paperboy.open(settings) as app:
+        async with open_stores(settings) as app:
             left = await app.teams.unlink(which)
         language = cli_language(settings)
         if left:
@@ -74,13 +74,12 @@ def list_teams(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Every team Paperboy knows and the teams it shares votes with."""
-    from bot.app import Paperboy  # noqa: PLC0415
-    from bot.cli.show import print_json  # noqa: PLC0415
+    from bot.stores import open_stores  # noqa: PLC0415
 
     settings = settings_or_exit(quiet=as_json)
 
     async def main() -> None:
-        async with Paperboy.open(settings) as app:
+        async with open_stores(settings) as app:
             rows = [
                 {
                     "team": team,

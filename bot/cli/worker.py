@@ -19,4 +19,4 @@ def worker() -> None:
 
         await serve_worker(settings)
 
-    run_async(main, settings)
+    run_async(main, settings, serving=True)

@@ -2,11 +2,9 @@
 
 from bot.domain.events import MessagePosted, ReactionChanged
 from bot.domain.models import (
-    LANGUAGES,
     ChannelRef,
     Digest,
     DigestItem,
-    Language,
     MessageRef,
     Paper,
     Summary,
@@ -15,6 +13,7 @@ from bot.domain.models import (
     VoteChange,
     Why,
 )
+from bot.languages import LANGUAGES, Language
 
 __all__ = [
     "LANGUAGES",

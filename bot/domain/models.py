@@ -12,9 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import BadReference
+from bot.i18n import lazy
+from bot.languages import Language
 
-Language = Literal["en", "ko", "ja", "zh"]
-LANGUAGES: tuple[Language, ...] = ("en", "ko", "ja", "zh")
 SummarySource = Literal["llm", "extractive"]
 
 
@@ -106,8 +106,6 @@ class ChannelRef(_Frozen):
     def parse(cls, text: str) -> ChannelRef:
         platform, sep, channel = text.partition(":")
         if not sep or not platform or not channel:
-            from bot.i18n import lazy  # noqa: PLC0415  (bot.i18n imports the domain's Language)
-
             raise BadReference(
                 lazy(
                     "A channel looks like slack:C123 or discord:123, not {text}.",

@@ -20,14 +20,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
 from bot import keys
 from bot.domain import ChannelRef
-from bot.ports import ChatPort
 from bot.services.aio import as_str, done
 from bot.services.teams import TeamStore, unassigned
+
+if TYPE_CHECKING:
+    from bot.ports import ChatPort  # annotations only: the ports module loads the renderer
 
 log = logging.getLogger(__name__)
 LAYOUT = "2"

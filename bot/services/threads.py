@@ -17,7 +17,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
@@ -26,8 +26,9 @@ from bot import keys
 from bot.commands.base import Reply
 from bot.domain import Language, MessageRef
 from bot.emoji import canonical
-from bot.errors import ConfigError, PaperNotFound, RateLimited, UpstreamError
+from bot.errors import PaperNotFound, RateLimited, UpstreamError
 from bot.i18n import t
+from bot.languages import flag_pairs
 from bot.render import Context, RichMessage, render_answer, render_paper
 
 if TYPE_CHECKING:
@@ -106,15 +107,8 @@ class FlagLanguages:
 
     @classmethod
     def parse(cls, setting: str) -> FlagLanguages:
-        """`kr=ko, jp=ja, flag-tw=zh` (emoji name or character = language); ConfigError naming
-        PAPERBOY_FLAG_LANGUAGES for anything else."""
-        mapping: dict[str, Language] = {}
-        for item in filter(None, (part.strip() for part in setting.split(","))):
-            name, _, language = (s.strip() for s in item.partition("="))
-            if not name or language not in get_args(Language):
-                raise ConfigError(f"PAPERBOY_FLAG_LANGUAGES: {item!r} is not <flag>=<en|ko|ja|zh>")
-            mapping[name] = cast("Language", language)  # checked just above
-        return cls(mapping)
+        """`kr=ko, jp=ja, flag-tw=zh` (`bot.languages.flag_pairs`)."""
+        return cls(flag_pairs(setting))
 
     def get(self, emoji: str) -> Language | None:
         return self._languages.get(canonical(emoji))

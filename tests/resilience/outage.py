@@ -25,12 +25,12 @@ import redis as sync_redis
 from redis.asyncio import Redis
 
 from bot import keys
-from bot.app import channel_defaults
 from bot.config import Settings
 from bot.domain import ChannelRef, MessageRef
 from bot.services.channels import ChannelStore
 from bot.services.redis_server import find_redis_server
 from bot.services.teams import TeamStore
+from bot.stores import channel_defaults
 from tests.adapters.slack.conftest import (
     CHANNEL,
     command_form,
