@@ -18,7 +18,7 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -98,8 +98,11 @@ async def slack_bed(
     papers: Sequence[Paper] = (),
     llm_latency: float = 0.0,
     interval: float = 1.0,
+    platforms: Collection[str] = (),
 ) -> AsyncIterator[Bed]:
-    """The Slack adapter over HTTP on 127.0.0.1 in this process, against the fakes."""
+    """The Slack adapter over HTTP on 127.0.0.1 in this process, against the fakes.
+    `platforms`: the chat ports the core opens (`paperboy run slack` opens Slack's, so that
+    it edits vote counts itself; without it, it queues every edit for another process)."""
     logging.basicConfig(level=logging.WARNING)
     async with AsyncExitStack() as stack:
         slack = stack.enter_context(FakeSlack())
@@ -115,7 +118,7 @@ async def slack_bed(
             SLACK_API_URL=slack.api_url,
             PAPERBOY_LLM_TIMEOUT=30,
         )
-        app = await stack.enter_async_context(Paperboy.open(settings))
+        app = await stack.enter_async_context(Paperboy.open(settings, platforms=platforms))
         await app.redis.flushdb()
         adapter = await stack.enter_async_context(
             SlackAdapter.open(app, http=True, interval=interval)

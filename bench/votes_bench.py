@@ -4,7 +4,7 @@ Usage: python -m bench.votes_bench [--votes 10000] [--concurrency 64] [--reps 5]
 
 Ours: `--votes` reactions on 500 mapped paper messages of one team from `--concurrency`
 concurrent callers (one Lua script per reaction: message -> paper, event dedup, the vote, the
-tallies, both leaderboards; the reactions cast while a pipeline is out share the next one), the
+tallies, both leaderboards; the reactions cast while a round trip is out share the next one), the
 tallies checked exact after each run. The anchor, interleaved with every run on the same server
 and client (Paperboy's: hiredis packing, uvloop): the same number of plain `INCR`s from as many
 concurrent callers, one round trip each. Measured with 1k, 100k and 1M votes already stored
@@ -126,13 +126,13 @@ async def commands(redis: Redis) -> int:
 async def single_caller(redis: Redis, ledger: Ledger, reps: int) -> list[list[str]]:
     """One caller alone: no one shares its round trip."""
     count = 2000
-    before_trips, before_cmds = ledger.store.pipelines, await commands(redis)
+    before_trips, before_cmds = ledger.store.round_trips, await commands(redis)
     runs = await paired(
         lambda: ledger.cast_votes(count, 1),
         lambda: concurrently(count, 1, lambda i: redis.incr(f"n1:{i % 500}")),
         reps,
     )
-    trips = (ledger.store.pipelines - before_trips) / (count * reps)
+    trips = (ledger.store.round_trips - before_trips) / (count * reps)
     # every vote's EVALSHA and every INCR are commands too: what remains ran inside the scripts
     inside = (await commands(redis) - before_cmds - 2 * count * reps - 1) / (count * reps)
     us = [1e6 / r for r in runs.ours]

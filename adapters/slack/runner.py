@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDictProxy
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.signature import SignatureVerifier
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 EVENTS_PATH = "/slack/events"
+TIMESTAMP, SIGNATURE = "X-Slack-Request-Timestamp", "X-Slack-Signature"
 
 
 async def serve(
@@ -87,11 +89,11 @@ def events_handler(adapter: SlackAdapter) -> Callable[[web.Request], Awaitable[w
     reactions = ReactionVotes(adapter)
 
     async def events(request: web.Request) -> web.Response:
-        raw = await request.read()
-        if not _signed(verifier, raw, request.headers):
+        text = _utf8(await request.read())
+        if text is None or not _signed(verifier, text, request.headers):
             quiet.warning("refused a Slack request: missing, stale or wrong signature (401)")
             return web.json_response({"error": "invalid request"}, status=401)
-        reaction = _reaction_payload(raw)
+        reaction = _reaction_payload(text)
         answered = await _vote(adapter, reactions, reaction) if reaction is not None else None
         if answered is not None:
             return answered
@@ -113,16 +115,17 @@ def events_handler(adapter: SlackAdapter) -> Callable[[web.Request], Awaitable[w
 # (docs/benchmarks.md, "Reaction events"). So a signed reaction is handed to `ReactionVotes.handle`
 # (the middleware's own code) here, without Bolt. It keeps Bolt's semantics, which
 # tests/adapters/slack/test_reaction_fast_path.py pins: the signature is checked above with
-# slack_sdk's SignatureVerifier, the one Bolt's RequestVerification uses; authorization is
-# Paperboy's `FixedIdentity` hook, which authorizes every signed request as the install's bot;
-# the answer is what Bolt's `ack()` gives (200, empty), and a failure goes through the adapter's
-# Bolt error hook (400 for a malformed payload, else 500, and Slack retries).
-def _reaction_payload(raw: bytes) -> dict[str, Any] | None:
+# slack_sdk's SignatureVerifier, the one Bolt's RequestVerification uses, called as it calls it
+# (`is_valid` on the body as text); authorization is Paperboy's `FixedIdentity` hook, which
+# authorizes every signed request as the install's bot; the answer is what Bolt's `ack()` gives
+# (200, empty), and a failure goes through the adapter's Bolt error hook (400 for a malformed
+# payload, else 500, and Slack retries).
+def _reaction_payload(text: str) -> dict[str, Any] | None:
     """The parsed body of a reaction event_callback, else None (Bolt takes the request)."""
-    if b'"reaction_' not in raw:  # slash commands and other events skip the parse
+    if '"reaction_' not in text:  # slash commands and other events skip the parse
         return None
     try:
-        body = json.loads(raw)
+        body = json.loads(text)
     except ValueError:
         return None  # Bolt parses it again and answers 400
     return body if isinstance(body, dict) else None
@@ -149,11 +152,22 @@ def _signing_secret(adapter: SlackAdapter) -> str:
     return secret.get_secret_value()
 
 
-def _signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
-    """Slack's signature check (slack_sdk's, as Bolt's), where a timestamp that is not a number
-    or a body that is not UTF-8 makes the request unsigned rather than raising."""
+def _utf8(body: bytes) -> str | None:
+    """The body as text (what Slack signs, and what Bolt verifies); None when it is not
+    UTF-8, which no signature then covers."""
     try:
-        return verifier.is_valid_request(body, headers)
+        return body.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _signed(verifier: SignatureVerifier, body: str, headers: CIMultiDictProxy[str]) -> bool:
+    """Slack's signature check, called as Bolt's `RequestVerification` calls it (slack_sdk's
+    `is_valid` with the body as text and the two headers; `is_valid_request` would first copy
+    every header into a lower-cased dict), where a timestamp that is not a number makes the
+    request unsigned rather than raising. Header names are case-insensitive."""
+    try:
+        return verifier.is_valid(body, headers.get(TIMESTAMP), headers.get(SIGNATURE))
     except ValueError:
         return False
 

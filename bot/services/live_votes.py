@@ -285,6 +285,7 @@ class LiveVotes:
         self._finish_script = redis.register_script(_FINISH)
         self._abandon_script = redis.register_script(_ABANDON)
         self._owned: dict[str, _Owned] = {}
+        self._arming: dict[str, bool] = {}  # member -> a vote arrived while it was being armed
         self._tasks: set[asyncio.Task[object]] = set()
         self._sweeper: asyncio.Task[object] | None = None
         self._stopping = asyncio.Event()
@@ -298,12 +299,14 @@ class LiveVotes:
     # -- the reaction path -------------------------------------------------------------------
     def changed(self, team: str, message: MessageRef) -> None:
         """A vote on `message` (in `team`) changed its paper's tally: an edit will follow.
-        Returns at once; nothing is awaited on the reaction's path."""
-        owned = self._owned.get(_member(team, message.key))
+        Returns at once; nothing is awaited on the reaction's path, and while this process
+        owns the message's edit or is arming it, a vote costs a dict look-up."""
+        member = _member(team, message.key)
+        owned = self._owned.get(member)
         if owned is not None:
             owned.voted = True
-            return
-        self._spawn(self._arm(team, message.key))
+        else:
+            self._arm_soon(member)
 
     # -- lifespan ----------------------------------------------------------------------------
     @asynccontextmanager
@@ -346,6 +349,24 @@ class LiveVotes:
         return claimed
 
     # -- arming and owning an edit -----------------------------------------------------------
+    def _arm_soon(self, member: str) -> None:
+        """Arm the message's edit for a vote, unless an arm for it is already on its way."""
+        if member in self._arming:
+            self._arming[member] = True
+        else:
+            self._arming[member] = False
+            self._spawn(self._arm_for_votes(member))
+
+    async def _arm_for_votes(self, member: str) -> None:
+        """Arm for the votes on the message, those arriving meanwhile included: when the arm
+        is lost (another process owns the edit, or none here can edit the platform), its owner
+        may have read the tally before one of them was counted, so arm once more for them."""
+        try:
+            while not await self._arm(*_parts(member)) and self._arming[member]:
+                self._arming[member] = False
+        finally:
+            del self._arming[member]
+
     async def _arm(self, team: str, message_key: str) -> bool:
         """Try to own the next edit of the message; start waiting for it when this process
         does. False when another process owns it (or none here can edit its platform)."""
@@ -406,7 +427,7 @@ class LiveVotes:
         unshown (it found this process the owner), so arm again for it."""
         self._owned.pop(member, None)
         if mine.voted:
-            self._spawn(self._arm(*_parts(member)))
+            self._arm_soon(member)
 
     async def _edit_once(self, team: str, message_key: str, token: str) -> int:
         """One edit (when the count moved); then the FINISH script's verdict (1 = again)."""

@@ -151,6 +151,46 @@ async def test_a_burst_is_coalesced_and_the_last_count_is_written(
     assert "👍 35 · 👎 5" in vote_text(updates[-1])
 
 
+def arms_of(monkeypatch: pytest.MonkeyPatch, app: Paperboy) -> list[str]:
+    """The messages `app` tries to arm an edit for, one entry per attempt (a spy that arms)."""
+    attempts: list[str] = []
+    arm = app.live_votes._arm
+
+    async def counted(team: str, message_key: str) -> bool:
+        attempts.append(message_key)
+        return await arm(team, message_key)
+
+    monkeypatch.setattr(app.live_votes, "_arm", counted)
+    return attempts
+
+
+async def test_a_burst_of_votes_arms_the_edit_once(
+    app: Paperboy, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ref = await post_answer(app)
+    assert ref is not None
+    arms = arms_of(monkeypatch, app)
+    await asyncio.gather(*(react(app, ref, f"U{i:02d}") for i in range(20)))
+    await until(lambda: any("👍 20" in vote_text(u) for u in slack.updates_of(ref.message_id)))
+    await settled(app)
+    assert arms == [ref.key]  # the votes after the first waited for its arm, not one arm each
+
+
+async def test_votes_while_a_lost_arm_is_on_its_way_arm_once_more(
+    app: Paperboy, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ref = await post_answer(app)
+    assert ref is not None
+    await redis.set(keys.vote_edit(TEAM, ref.key), "another process", px=60_000)
+    arms = arms_of(monkeypatch, app)
+    for _ in range(5):  # five votes in one turn: the first arms, the others find it on its way
+        app.live_votes.changed(TEAM, ref)
+    await until(lambda: not app.live_votes.busy)
+    # Lost to the owner, who may have read the tally before those votes: armed once more
+    # for all of them (and lost again), never once per vote.
+    assert arms == [ref.key, ref.key]
+
+
 async def test_a_removed_vote_that_restores_the_count_needs_no_edit(
     app: Paperboy, slack: FakeSlack
 ) -> None:

@@ -9,10 +9,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from slack_bolt.middleware.request_verification.async_request_verification import (
     AsyncRequestVerification,
 )
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot import keys
@@ -102,6 +104,36 @@ def test_bolts_signature_check_is_slack_sdks_verifier() -> None:
     Bolt's RequestVerification middleware uses: if Bolt changes that, revisit the fast path."""
     middleware = AsyncRequestVerification(SIGNING_SECRET)
     assert isinstance(middleware.verifier, SignatureVerifier)
+
+
+async def test_bolt_asks_the_verifier_as_the_fast_path_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path calls `is_valid(body as text, timestamp, signature)`, as Bolt's middleware
+    does (not `is_valid_request`, which copies every header first)."""
+    asked: list[tuple[type, str | None, str | None]] = []
+    is_valid = SignatureVerifier.is_valid
+
+    def recorded(
+        self: SignatureVerifier, body: str | bytes, timestamp: str | None, signature: str | None
+    ) -> bool:
+        asked.append((type(body), timestamp, signature))
+        return is_valid(self, body, timestamp, signature)
+
+    monkeypatch.setattr(SignatureVerifier, "is_valid", recorded)
+    body = json.dumps(reaction_body("1710000000.000800"))
+    headers = signed_headers(body)
+
+    async def listeners() -> BoltResponse:
+        return BoltResponse(status=200, body="")
+
+    request = AsyncBoltRequest(body=body, headers={**headers, "Content-Type": "application/json"})
+    answer = await AsyncRequestVerification(SIGNING_SECRET).async_process(
+        req=request, resp=BoltResponse(status=404), next=listeners
+    )
+    assert answer.status == 200
+    stamp, signature = headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
+    assert asked == [(str, stamp, signature)]
 
 
 async def test_the_authorize_hook_accepts_a_signed_request_from_any_workspace(
